@@ -1,0 +1,41 @@
+/** Dependencies point inward: access/infra -> service -> domain. Checked by `npm run lint`. */
+const IO_LIBRARIES = '^(ioredis|pg|amqplib|nats|fastify|pino|prom-client|commander|bullmq|node:(fs|net|http|https|child_process|dgram|tls))';
+
+module.exports = {
+  forbidden: [
+    { name: 'no-cycles', severity: 'error', from: {}, to: { circular: true } },
+    {
+      name: 'domain-is-pure',
+      comment: 'domain/ imports no infra, access, service or I/O library',
+      severity: 'error',
+      from: { path: '^src/domain/' },
+      to: { path: ['^src/(infra|access|service|processors|config)/', IO_LIBRARIES] },
+    },
+    {
+      name: 'service-depends-on-ports',
+      comment: 'service/ works through ports; adapters are wired in the composition root',
+      severity: 'error',
+      from: { path: '^src/service/' },
+      to: { path: ['^src/(infra|access)/', IO_LIBRARIES] },
+    },
+    {
+      name: 'processors-depend-on-ports',
+      severity: 'error',
+      from: { path: '^src/processors/' },
+      to: { path: ['^src/(infra|access|service)/', IO_LIBRARIES] },
+    },
+    {
+      name: 'infra-does-not-reach-out',
+      comment: 'adapters implement ports; they never call the API layer or the dispatcher',
+      severity: 'error',
+      from: { path: '^src/infra/' },
+      to: { path: '^src/(access|service|processors)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+  },
+};

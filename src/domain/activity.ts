@@ -1,0 +1,46 @@
+import type { TemplateRef } from './template-ref.js';
+
+export type ActivityStatus = 'active' | 'paused' | 'ended';
+
+/** What the activity hands out: a pool of stock, a bound per user and how long an asset stays usable. */
+export interface Benefit {
+  readonly pool: string;
+  readonly stock: number;
+  readonly perUser: number;
+  readonly validForMs: number;
+}
+
+/**
+ * A condition on the resource-position event, checked by `rule-check`: the value at `path` in the
+ * event payload must satisfy `op`. Rules keep plays configurable without code.
+ */
+export interface EventRule {
+  readonly path: string;
+  readonly op: 'eq' | 'ne' | 'in' | 'gte' | 'lte' | 'exists';
+  readonly value?: unknown;
+}
+
+/** Aggregate root of a play: which template runs it, on which channels, when, and what it gives. */
+export interface Activity {
+  readonly id: string;
+  readonly name: string;
+  readonly template: TemplateRef;
+  readonly channels: readonly string[];
+  readonly window: { readonly startMs: number; readonly endMs: number };
+  readonly status: ActivityStatus;
+  readonly rules: readonly EventRule[];
+  readonly benefit: Benefit;
+  /** How long prepared data stays usable after the behavior that produced it. */
+  readonly preparedTtlMs: number;
+  /** Overrides the template's lock policy; undefined keeps the template's choice. */
+  readonly lock?: boolean;
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
+export function isLive(activity: Activity, nowMs: number): boolean {
+  return activity.status === 'active' && nowMs >= activity.window.startMs && nowMs < activity.window.endMs;
+}
+
+export function isBoundTo(activity: Activity, channelCode: string): boolean {
+  return activity.channels.includes(channelCode);
+}

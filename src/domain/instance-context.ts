@@ -1,0 +1,112 @@
+import type { Activity } from './activity.js';
+import type { Asset } from './asset.js';
+import type { OutcomeStatus } from './outcome.js';
+import type { TraceStep } from './trace.js';
+
+/** What the caller asked for: one event for one user on one channel. */
+export interface ExecutionParams {
+  readonly userId: string;
+  readonly channelCode: string;
+  readonly eventId: string;
+  /** The request asks to lock the instance even if the template does not. */
+  readonly lock: boolean;
+  readonly payload: Readonly<Record<string, unknown>>;
+  /** Evaluation time in epoch ms; windows, TTLs and expiries are judged against it. */
+  readonly nowMs: number;
+}
+
+/** Prepared data as stored for an instance, stamped with the template version that made it. */
+export interface PreparedData {
+  readonly template: string;
+  readonly preparedAt: string;
+  readonly eventId: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/** Held while the chain runs under a per-instance lock. */
+export interface InstanceLease {
+  /** Rises with every acquisition; writes carry it so that a stale holder's write is refused. */
+  readonly fence: number;
+  /** Aborted when the lock is lost; processors doing long work should watch it. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * One activity × one user, for the duration of one chain. Processors read and write it; the
+ * template's context factory adds typed extensions (`ext`) that only its own processors know.
+ */
+export class InstanceContext<Ext extends object = object> {
+  readonly activity: Activity;
+  readonly params: ExecutionParams;
+  /** `id@version` of the template this chain runs on; recorded in the outcome and trace. */
+  readonly template: string;
+  readonly ext: Ext;
+  readonly lease: InstanceLease | undefined;
+  readonly steps: TraceStep[] = [];
+
+  prepared: PreparedData | undefined;
+  /** The user's assets from this activity, once `query-asset` or the ledger has read them. */
+  assets: readonly Asset[] | undefined;
+  asset: Asset | undefined;
+  output: Record<string, unknown> | undefined;
+
+  #status: OutcomeStatus | undefined;
+  #reason: string | undefined;
+  #stopped = false;
+
+  constructor(init: {
+    activity: Activity;
+    params: ExecutionParams;
+    template: string;
+    ext: Ext;
+    lease?: InstanceLease;
+  }) {
+    this.activity = init.activity;
+    this.params = init.params;
+    this.template = init.template;
+    this.ext = init.ext;
+    this.lease = init.lease;
+  }
+
+  get userId(): string {
+    return this.params.userId;
+  }
+
+  get nowMs(): number {
+    return this.params.nowMs;
+  }
+
+  /** The instance's identity; also its lock and storage key. */
+  get instanceKey(): InstanceKey {
+    return { activityId: this.activity.id, userId: this.params.userId };
+  }
+
+  get status(): OutcomeStatus | undefined {
+    return this.#status;
+  }
+
+  get reason(): string | undefined {
+    return this.#reason;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** Records the outcome so far; the chain goes on. */
+  settle(status: OutcomeStatus, reason?: string): void {
+    this.#status = status;
+    this.#reason = reason;
+  }
+
+  /** Records the outcome and ends the chain after the current processor. */
+  stop(status: OutcomeStatus, reason?: string): void {
+    this.settle(status, reason);
+    this.#stopped = true;
+  }
+}
+
+export interface InstanceKey {
+  readonly activityId: string;
+  readonly userId: string;
+}

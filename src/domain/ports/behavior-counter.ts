@@ -1,0 +1,22 @@
+/** One raw behavior, as counted by a rule. */
+export interface BehaviorOccurrence {
+  readonly eventId: string;
+  readonly atMs: number;
+  readonly itemId?: string;
+}
+
+/**
+ * Sliding-window counting of behaviors per rule and user. `record` is atomic and idempotent by
+ * event id: the same behavior recorded twice counts once. When the count within the window reaches
+ * `threshold`, the window is consumed (cleared) and the occurrences that fired are returned, so a
+ * rule fires once per `threshold` behaviors.
+ */
+export interface BehaviorCounter {
+  record(input: {
+    ruleKey: string;
+    userId: string;
+    occurrence: BehaviorOccurrence;
+    windowMs: number;
+    threshold: number;
+  }): Promise<{ fired: boolean; count: number; occurrences: readonly BehaviorOccurrence[] }>;
+}

@@ -1,0 +1,32 @@
+/** The broker message of a behavior event, as published when a rule fires (public contract). */
+export interface BehaviorMessage {
+  readonly channelCode: string;
+  readonly userId: string;
+  readonly eventId: string;
+  readonly payload?: Readonly<Record<string, unknown>>;
+  readonly occurredAt?: string;
+}
+
+/** A delivery the consumer must settle exactly once. */
+export interface Delivery {
+  /** The raw body; parsing is the consumer's job so that unparseable messages can be dead-lettered. */
+  readonly body: string;
+  /** How many times the broker has handed this message out, starting at 1. */
+  readonly attempt: number;
+  readonly id: string;
+}
+
+export type DeliveryHandler = (delivery: Delivery) => Promise<'ack' | 'retry'>;
+
+export interface Subscription {
+  /** Stops taking messages, waits for those in flight to settle. */
+  close(): Promise<void>;
+}
+
+/** Behavior-event transport. Publish resolves only once the broker has the message safely. */
+export interface Broker {
+  readonly kind: string;
+  publish(message: BehaviorMessage): Promise<void>;
+  subscribe(handler: DeliveryHandler, options: { concurrency: number }): Promise<Subscription>;
+  close(): Promise<void>;
+}

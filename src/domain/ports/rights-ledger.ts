@@ -1,0 +1,51 @@
+import type { Asset } from '../asset.js';
+
+export interface IssueRequest {
+  readonly activityId: string;
+  readonly userId: string;
+  readonly pool: string;
+  readonly perUser: number;
+  readonly validForMs: number;
+  readonly idempotencyKey: string;
+  readonly eventId: string;
+  readonly nowMs: number;
+}
+
+/**
+ * The ledger's answer, as a value: only `issued` took stock. `existing` means the idempotency key
+ * was already used and returns the asset written under it; `held` means the user already holds a
+ * usable asset from this activity (returned), so nothing was issued.
+ */
+export type IssueResult =
+  | { readonly kind: 'issued'; readonly asset: Asset }
+  | { readonly kind: 'existing'; readonly asset: Asset }
+  | { readonly kind: 'held'; readonly asset: Asset }
+  | { readonly kind: 'out_of_stock' }
+  | { readonly kind: 'limit_reached'; readonly held: number };
+
+export type RedeemResult =
+  | { readonly kind: 'redeemed'; readonly asset: Asset }
+  | { readonly kind: 'not_found' }
+  | { readonly kind: 'not_usable'; readonly asset: Asset };
+
+export interface PoolStock {
+  readonly pool: string;
+  readonly total: number;
+  readonly remaining: number;
+}
+
+/**
+ * The rights ledger deducts stock and writes the asset in one atomic step keyed by a unique
+ * idempotency key: the same key always yields the same asset, stock and the per-user bound hold
+ * under any concurrency, and a failed issuance leaves nothing behind.
+ */
+export interface RightsLedger {
+  /** Creates the pool with `total` stock, or raises/lowers its total keeping what was taken. */
+  ensurePool(pool: string, total: number): Promise<PoolStock>;
+  issue(request: IssueRequest): Promise<IssueResult>;
+  /** The user's assets from the activity, oldest first, with stored status. */
+  listAssets(activityId: string, userId: string): Promise<readonly Asset[]>;
+  getAsset(assetId: string): Promise<Asset | undefined>;
+  redeem(assetId: string, nowMs: number): Promise<RedeemResult>;
+  stock(pool: string): Promise<PoolStock | undefined>;
+}

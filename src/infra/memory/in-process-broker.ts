@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import type { BehaviorMessage, Broker, Delivery, DeliveryHandler, Subscription } from '../../domain/ports/broker.js';
+
+/**
+ * The embedded default: a queue inside this process. It keeps the broker contract — a message is
+ * settled only by its handler, `retry` redelivers with backoff and a higher attempt — but nothing
+ * survives a restart; use a real broker (BROKER_URL) for that.
+ */
+export class InProcessBroker implements Broker {
+  readonly kind = 'in-process';
+  readonly #queue: Delivery[] = [];
+  readonly #retryTimers = new Set<NodeJS.Timeout>();
+  #handler: DeliveryHandler | undefined;
+  #concurrency = 1;
+  #inFlight = 0;
+  #closed = false;
+  readonly #idle = new Set<() => void>();
+  readonly #retryDelayMs: (attempt: number) => number;
+
+  constructor(options: { retryDelayMs?: (attempt: number) => number } = {}) {
+    this.#retryDelayMs = options.retryDelayMs ?? ((attempt) => Math.min(50 * 2 ** (attempt - 1), 2_000));
+  }
+
+  async publish(message: BehaviorMessage): Promise<void> {
+    this.publishRaw(JSON.stringify(message));
+  }
+
+  /** Enqueues a body as is; lets tests and replays send what an upstream system might send. */
+  publishRaw(body: string): void {
+    if (this.#closed) throw new Error('broker is closed');
+    this.#queue.push({ id: randomUUID(), body, attempt: 1 });
+    this.#pump();
+  }
+
+  async subscribe(handler: DeliveryHandler, options: { concurrency: number }): Promise<Subscription> {
+    this.#handler = handler;
+    this.#concurrency = Math.max(1, options.concurrency);
+    this.#pump();
+    return {
+      close: async () => {
+        this.#handler = undefined;
+        await this.drained();
+      },
+    };
+  }
+
+  /** Resolves when nothing is queued, in flight or waiting for a retry. */
+  drained(): Promise<void> {
+    if (this.#isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.add(resolve));
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#handler = undefined;
+    for (const timer of this.#retryTimers) clearTimeout(timer);
+    this.#retryTimers.clear();
+  }
+
+  #isIdle(): boolean {
+    return this.#queue.length === 0 && this.#inFlight === 0 && this.#retryTimers.size === 0;
+  }
+
+  #pump(): void {
+    while (this.#handler && this.#inFlight < this.#concurrency && this.#queue.length > 0) {
+      const delivery = this.#queue.shift() as Delivery;
+      this.#inFlight += 1;
+      void this.#deliver(this.#handler, delivery);
+    }
+    if (this.#isIdle()) {
+      for (const resolve of this.#idle) resolve();
+      this.#idle.clear();
+    }
+  }
+
+  async #deliver(handler: DeliveryHandler, delivery: Delivery): Promise<void> {
+    let verdict: 'ack' | 'retry';
+    try {
+      verdict = await handler(delivery);
+    } catch {
+      verdict = 'retry';
+    }
+    this.#inFlight -= 1;
+    if (verdict === 'retry' && !this.#closed) {
+      const timer = setTimeout(() => {
+        this.#retryTimers.delete(timer);
+        this.#queue.push({ ...delivery, attempt: delivery.attempt + 1 });
+        this.#pump();
+      }, this.#retryDelayMs(delivery.attempt));
+      this.#retryTimers.add(timer);
+    }
+    this.#pump();
+  }
+}

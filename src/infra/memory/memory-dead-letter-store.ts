@@ -1,0 +1,26 @@
+import { randomUUID } from 'node:crypto';
+import type { DeadLetter, DeadLetterStore } from '../../domain/ports/dead-letter-store.js';
+
+export class MemoryDeadLetterStore implements DeadLetterStore {
+  readonly #entries = new Map<string, DeadLetter>();
+
+  async add(entry: Omit<DeadLetter, 'id' | 'createdAt' | 'replayedAt'>): Promise<DeadLetter> {
+    const letter: DeadLetter = { ...entry, id: randomUUID(), createdAt: new Date().toISOString() };
+    this.#entries.set(letter.id, letter);
+    return letter;
+  }
+
+  async list(options: { limit?: number; includeReplayed?: boolean } = {}): Promise<readonly DeadLetter[]> {
+    const all = [...this.#entries.values()].filter((l) => options.includeReplayed || !l.replayedAt);
+    return all.reverse().slice(0, options.limit ?? 100);
+  }
+
+  async get(id: string): Promise<DeadLetter | undefined> {
+    return this.#entries.get(id);
+  }
+
+  async markReplayed(id: string, atMs: number): Promise<void> {
+    const letter = this.#entries.get(id);
+    if (letter) this.#entries.set(id, { ...letter, replayedAt: new Date(atMs).toISOString() });
+  }
+}

@@ -1,0 +1,20 @@
+import type { Processor } from '../domain/processor.js';
+import type { ProcessorDeps } from './processor-deps.js';
+
+/** A resource-position event needs the user's prepared data; without it there is nothing to offer. */
+export function checkEvent(deps: Pick<ProcessorDeps, 'instances'>): Processor {
+  return {
+    name: 'check-event',
+    validate: () => true,
+    async process(ctx) {
+      const prepared = await deps.instances.getPrepared(ctx.instanceKey);
+      if (!prepared) {
+        return ctx.stop(
+          'rejected',
+          `no prepared offer for user ${ctx.userId} in ${ctx.activity.id} yet: its behavior rule has not fired, or the prepared data expired`,
+        );
+      }
+      ctx.prepared = prepared;
+    },
+  };
+}

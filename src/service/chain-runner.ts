@@ -1,0 +1,51 @@
+import { LockLostError, StrategyCenterError } from '../domain/errors.js';
+import type { InstanceContext } from '../domain/instance-context.js';
+import type { Processor } from '../domain/processor.js';
+import type { TraceStep } from '../domain/trace.js';
+
+/**
+ * Runs a chain over one instance: the one place where processors are called. A processor whose
+ * `validate` is false is skipped and the chain goes on; `ctx.stop` ends it after that processor;
+ * a throw is a fault that fails the instance (and is traced) but never escapes.
+ */
+export async function runChain(ctx: InstanceContext, chain: readonly Processor[]): Promise<void> {
+  for (const processor of chain) {
+    const started = performance.now();
+    const step = (status: TraceStep['status'], extra: Partial<TraceStep> = {}) =>
+      ctx.steps.push({ processor: processor.name, status, durationMs: elapsedMs(started), ...extra });
+    try {
+      if (ctx.lease?.signal.aborted) throw new LockLostError(`${ctx.activity.id}:${ctx.userId}`);
+      if (!(await processor.validate(ctx))) {
+        step('skipped', { reason: 'validate returned false' });
+        continue;
+      }
+      await processor.process(ctx);
+      if (ctx.stopped) {
+        step('stopped', ctx.reason === undefined ? {} : { reason: ctx.reason });
+        return;
+      }
+      step('ran');
+    } catch (error) {
+      const code = error instanceof StrategyCenterError ? error.code : 'internal';
+      const message = error instanceof Error ? error.message : String(error);
+      step('failed', { error: { code, message } });
+      ctx.stop('failed', `${processor.name}: ${message}`);
+      throw new ChainFault(processor.name, error);
+    }
+  }
+}
+
+/** Carries a processor's fault out of the chain with the processor's name. */
+export class ChainFault extends Error {
+  readonly processor: string;
+
+  constructor(processor: string, cause: unknown) {
+    super(`${processor} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'ChainFault';
+    this.processor = processor;
+  }
+}
+
+function elapsedMs(startedAt: number): number {
+  return Math.round((performance.now() - startedAt) * 1000) / 1000;
+}

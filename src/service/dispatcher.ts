@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { type Activity, isLive } from '../domain/activity.js';
+import { type ExecutionParams, InstanceContext } from '../domain/instance-context.js';
+import type { Outcome, OutcomeStatus } from '../domain/outcome.js';
+import type { ActivityRepository } from '../domain/ports/activity-repository.js';
+import type { Clock } from '../domain/ports/clock.js';
+import type { TraceStore } from '../domain/ports/trace-store.js';
+import type { Processor } from '../domain/processor.js';
+import { formatTemplateRef } from '../domain/template-ref.js';
+import type { ChainTrace } from '../domain/trace.js';
+import { ChainFault, runChain } from './chain-runner.js';
+import type { HeldLock, InstanceLocks } from './instance-lock.js';
+import type { ProcessorRegistry } from './processor-registry.js';
+import type { TemplateRegistry } from './template-registry.js';
+
+/** An event on a channel, from the HTTP API (resource position) or the broker (behavior). */
+export interface ChannelEvent {
+  readonly channelCode: string;
+  readonly userId: string;
+  readonly eventId?: string;
+  readonly payload?: Readonly<Record<string, unknown>>;
+  /** Lock every instance this event touches, whatever the templates say. */
+  readonly lock?: boolean;
+}
+
+export interface DispatchResult {
+  readonly eventId: string;
+  readonly channelCode: string;
+  readonly outcomes: readonly Outcome[];
+}
+
+/** Told of every finished chain; metrics and logs hang off it, the dispatcher knows neither. */
+export interface DispatchObserver {
+  chainFinished(trace: ChainTrace, fault: unknown): void;
+}
+
+export interface DispatcherDeps {
+  readonly activities: ActivityRepository;
+  readonly templates: TemplateRegistry;
+  readonly processors: ProcessorRegistry;
+  readonly locks: InstanceLocks;
+  readonly traces: TraceStore;
+  readonly clock: Clock;
+  readonly observer?: DispatchObserver;
+}
+
+/**
+ * Channel code → the live activities bound to it → one instance each → lock if asked → the
+ * template's chain. Activities run side by side; one activity's failure never stops the others.
+ */
+export class Dispatcher {
+  readonly #deps: DispatcherDeps;
+
+  constructor(deps: DispatcherDeps) {
+    this.#deps = deps;
+  }
+
+  async dispatch(event: ChannelEvent): Promise<DispatchResult> {
+    const nowMs = this.#deps.clock.nowMs();
+    const params: ExecutionParams = {
+      userId: event.userId,
+      channelCode: event.channelCode,
+      eventId: event.eventId ?? randomUUID(),
+      lock: event.lock ?? false,
+      payload: event.payload ?? {},
+      nowMs,
+    };
+    const bound = await this.#deps.activities.listByChannel(event.channelCode);
+    const live = bound.filter((activity) => isLive(activity, nowMs));
+    const outcomes = await Promise.all(live.map((activity) => this.#runInstance(activity, params)));
+    return { eventId: params.eventId, channelCode: params.channelCode, outcomes };
+  }
+
+  async #runInstance(activity: Activity, params: ExecutionParams): Promise<Outcome> {
+    const templateName = formatTemplateRef(activity.template);
+    const startedAt = new Date().toISOString();
+    const started = performance.now();
+    const template = this.#deps.templates.get(activity.template);
+    const chainNames = template?.chainFor(params.channelCode) ?? [];
+    const resolved = chainNames.map((name) => this.#deps.processors.get(name));
+    let lock: HeldLock | undefined;
+    let ctx: InstanceContext | undefined;
+    let fault: unknown;
+    let status: OutcomeStatus;
+    let reason: string | undefined;
+    try {
+      if (!template) throw new Error(`template '${templateName}' is not registered`);
+      const missing = chainNames.filter((_, i) => resolved[i] === undefined);
+      if (missing.length > 0) throw new Error(`processor(s) not registered: ${missing.join(', ')}`);
+      if (chainNames.length === 0) {
+        status = 'skipped';
+        reason = `template ${templateName} has no chain for channel '${params.channelCode}'`;
+      } else {
+        if (params.lock || (activity.lock ?? template.lock)) {
+          lock = await this.#deps.locks.acquire({ activityId: activity.id, userId: params.userId });
+          if (!lock) throw new Error('instance lock stayed busy; try again');
+        }
+        ctx = new InstanceContext({
+          activity,
+          params,
+          template: templateName,
+          ext: template.createExtensions(activity, params),
+          lease: lock,
+        });
+        await runChain(ctx, resolved as Processor[]);
+        status = ctx.status ?? 'skipped';
+        reason = ctx.status ? ctx.reason : 'no processor produced an outcome';
+      }
+    } catch (error) {
+      fault = error instanceof ChainFault ? error.cause : error;
+      status = 'failed';
+      reason = ctx?.reason ?? (error instanceof Error ? error.message : String(error));
+    } finally {
+      await lock?.release().catch(() => undefined);
+    }
+    const outcome: Outcome = {
+      activityId: activity.id,
+      template: templateName,
+      status,
+      ...(reason === undefined ? {} : { reason }),
+      ...(ctx?.asset ? { asset: ctx.asset } : {}),
+      ...(ctx?.output ? { output: ctx.output } : {}),
+    };
+    const trace: ChainTrace = {
+      eventId: params.eventId,
+      channelCode: params.channelCode,
+      activityId: activity.id,
+      userId: params.userId,
+      template: templateName,
+      startedAt,
+      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      status,
+      ...(reason === undefined ? {} : { reason }),
+      ...(lock ? { lock: { fence: lock.fence } } : {}),
+      steps: ctx?.steps ?? [],
+    };
+    await this.#deps.traces.append(trace).catch(() => undefined);
+    this.#deps.observer?.chainFinished(trace, fault);
+    return outcome;
+  }
+}

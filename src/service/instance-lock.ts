@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import type { InstanceKey, InstanceLease } from '../domain/instance-context.js';
+import type { LockStore } from '../domain/ports/lock-store.js';
+
+export interface LockOptions {
+  /** How long the lock lives without renewal; renewed at a third of it while held. */
+  readonly ttlMs: number;
+  /** How long to wait for a busy lock before giving up. */
+  readonly waitMs: number;
+  readonly retryDelayMs: number;
+}
+
+export const DEFAULT_LOCK_OPTIONS: LockOptions = { ttlMs: 10_000, waitMs: 5_000, retryDelayMs: 10 };
+
+export interface HeldLock extends InstanceLease {
+  readonly key: string;
+  readonly owner: string;
+  release(): Promise<void>;
+}
+
+/**
+ * Per-instance (activity × user) locks on any LockStore: an owner token per acquisition, renewal
+ * while held, and an AbortSignal that fires when renewal finds the lock gone, so a chain that lost
+ * its lock stops instead of writing on.
+ */
+export class InstanceLocks {
+  readonly #store: LockStore;
+  readonly #options: LockOptions;
+
+  constructor(store: LockStore, options: Partial<LockOptions> = {}) {
+    this.#store = store;
+    this.#options = { ...DEFAULT_LOCK_OPTIONS, ...options };
+  }
+
+  static keyOf(instance: InstanceKey): string {
+    return `lock:{${instance.activityId}:${instance.userId}}`;
+  }
+
+  /** Undefined when the lock stayed busy for `waitMs`. */
+  async acquire(instance: InstanceKey): Promise<HeldLock | undefined> {
+    const key = InstanceLocks.keyOf(instance);
+    const owner = randomUUID();
+    const deadline = Date.now() + this.#options.waitMs;
+    for (;;) {
+      const fence = await this.#store.tryAcquire(key, owner, this.#options.ttlMs);
+      if (fence !== undefined) return this.#hold(key, owner, fence);
+      if (Date.now() >= deadline) return undefined;
+      await delay(this.#options.retryDelayMs + Math.random() * this.#options.retryDelayMs);
+    }
+  }
+
+  #hold(key: string, owner: string, fence: number): HeldLock {
+    const controller = new AbortController();
+    const store = this.#store;
+    const ttlMs = this.#options.ttlMs;
+    const renewal = setInterval(
+      () => {
+        store.extend(key, owner, ttlMs).then(
+          (extended) => {
+            if (!extended) lose();
+          },
+          () => lose(),
+        );
+      },
+      Math.max(1, Math.floor(ttlMs / 3)),
+    );
+    renewal.unref();
+    const lose = () => {
+      clearInterval(renewal);
+      if (!controller.signal.aborted) controller.abort(new Error(`lock ${key} lost`));
+    };
+    return {
+      key,
+      owner,
+      fence,
+      signal: controller.signal,
+      release: async () => {
+        clearInterval(renewal);
+        await store.release(key, owner);
+      },
+    };
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
