@@ -16,7 +16,7 @@ export async function runChain(ctx: InstanceContext, chain: readonly Processor[]
     try {
       if (ctx.lease?.signal.aborted) throw new LockLostError(`${ctx.activity.id}:${ctx.userId}`);
       if (!(await processor.validate(ctx))) {
-        step('skipped', { reason: 'validate returned false' });
+        step('skipped', { reason: 'does not apply (validate returned false)' });
         continue;
       }
       await processor.process(ctx);

@@ -26,6 +26,11 @@ export interface HeldLock extends InstanceLease {
 export class InstanceLocks {
   readonly #store: LockStore;
   readonly #options: LockOptions;
+  /**
+   * Waiters of this process queue here, per key, so that only the head of the queue asks the store:
+   * hundreds of concurrent clicks of one user cost one poller, not hundreds.
+   */
+  readonly #localQueues = new Map<string, Promise<unknown>>();
 
   constructor(store: LockStore, options: Partial<LockOptions> = {}) {
     this.#store = store;
@@ -39,8 +44,34 @@ export class InstanceLocks {
   /** Undefined when the lock stayed busy for `waitMs`. */
   async acquire(instance: InstanceKey): Promise<HeldLock | undefined> {
     const key = InstanceLocks.keyOf(instance);
-    const owner = randomUUID();
     const deadline = Date.now() + this.#options.waitMs;
+    const previous = this.#localQueues.get(key) ?? Promise.resolve();
+    let leaveQueue = () => {};
+    const turn = new Promise<void>((resolve) => {
+      leaveQueue = resolve;
+    });
+    const tail = previous.then(() => turn);
+    this.#localQueues.set(key, tail);
+    const forget = () => {
+      leaveQueue();
+      if (this.#localQueues.get(key) === tail) this.#localQueues.delete(key);
+    };
+    try {
+      await previous;
+      const held = await this.#acquireFromStore(key, deadline);
+      if (!held) {
+        forget();
+        return undefined;
+      }
+      return { ...held, release: () => held.release().finally(forget) };
+    } catch (error) {
+      forget();
+      throw error;
+    }
+  }
+
+  async #acquireFromStore(key: string, deadline: number): Promise<HeldLock | undefined> {
+    const owner = randomUUID();
     for (;;) {
       const fence = await this.#store.tryAcquire(key, owner, this.#options.ttlMs);
       if (fence !== undefined) return this.#hold(key, owner, fence);

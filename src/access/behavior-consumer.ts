@@ -1,0 +1,50 @@
+import type { Logger } from 'pino';
+import type { Delivery, DeliveryHandler } from '../domain/ports/broker.js';
+import type { DeadLetterStore } from '../domain/ports/dead-letter-store.js';
+import type { Dispatcher } from '../service/dispatcher.js';
+import { parseBehaviorMessage } from './behavior-message.js';
+
+export interface BehaviorConsumerOptions {
+  readonly dispatcher: Dispatcher;
+  readonly deadLetters: DeadLetterStore;
+  /** Deliveries of one message before it is dead-lettered. */
+  readonly maxAttempts: number;
+  /** Names where dead letters came from, e.g. the broker kind. */
+  readonly source: string;
+  readonly logger?: Logger;
+}
+
+/**
+ * Turns broker deliveries into dispatches. Acknowledges only after the chain finished; a failing
+ * chain is retried by the broker up to `maxAttempts`, then dead-lettered with its reason; a body
+ * that does not parse goes straight to the dead letters. Effects are idempotent, so a redelivery
+ * of a message that already took effect changes nothing.
+ */
+export function behaviorConsumer(options: BehaviorConsumerOptions): DeliveryHandler {
+  const { dispatcher, deadLetters, maxAttempts, source, logger } = options;
+  const deadLetter = async (delivery: Delivery, reason: string) => {
+    await deadLetters.add({ body: delivery.body, reason, attempts: delivery.attempt, source });
+    logger?.warn({ deliveryId: delivery.id, attempts: delivery.attempt, reason }, 'message dead-lettered');
+    return 'ack' as const;
+  };
+  return async (delivery) => {
+    let message: ReturnType<typeof parseBehaviorMessage>;
+    try {
+      message = parseBehaviorMessage(delivery.body);
+    } catch (error) {
+      return deadLetter(delivery, (error as Error).message);
+    }
+    let reason: string;
+    try {
+      const result = await dispatcher.dispatch(message);
+      const failed = result.outcomes.filter((outcome) => outcome.status === 'failed');
+      if (failed.length === 0) return 'ack';
+      reason = failed.map((outcome) => `${outcome.activityId}: ${outcome.reason ?? 'failed'}`).join('; ');
+    } catch (error) {
+      reason = (error as Error).message;
+    }
+    if (delivery.attempt >= maxAttempts) return deadLetter(delivery, `failed after ${delivery.attempt} attempts: ${reason}`);
+    logger?.info({ deliveryId: delivery.id, attempt: delivery.attempt, reason }, 'message will be retried');
+    return 'retry';
+  };
+}

@@ -1,0 +1,144 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import { type Logger, pino } from 'pino';
+import type { App } from '../../app.js';
+import { compileActivity } from '../../config/compile-config.js';
+import { activitySchema } from '../../config/config-schema.js';
+import { issuesToDetails } from '../../config/issue-path.js';
+import { toPublicAsset } from '../../domain/asset.js';
+import { InvalidInputError, NotFoundError, UnauthorizedError } from '../../domain/errors.js';
+import type { Outcome } from '../../domain/outcome.js';
+import { formatTemplateRef } from '../../domain/template-ref.js';
+import { sendError } from './error-response.js';
+import {
+  activityParams,
+  assetParams,
+  behaviorBody,
+  channelEventBody,
+  channelParams,
+  deadLetterParams,
+  deadLetterQuery,
+  eventParams,
+  instanceParams,
+  parseRequest,
+} from './request-schemas.js';
+
+export interface HttpServerOptions {
+  readonly logger?: Logger;
+  /** Largest accepted request body. */
+  readonly bodyLimitBytes?: number;
+}
+
+/** The public HTTP contract of the brief, over one App. Validation and status codes live here. */
+export function buildHttpServer(app: App, options: HttpServerOptions = {}): FastifyInstance {
+  const http = Fastify({
+    loggerInstance: (options.logger ?? pino({ level: 'silent' })) as FastifyBaseLogger,
+    bodyLimit: options.bodyLimitBytes ?? 256 * 1024,
+    // One log line per request is noise at thousands of requests per second; metrics cover them.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+  });
+
+  http.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+  http.setNotFoundHandler((request, reply) =>
+    sendError(new NotFoundError('route', `${request.method} ${request.url.split('?')[0]}`), request, reply),
+  );
+  http.addHook('onResponse', async (request, reply) => {
+    app.metrics.httpSeconds.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  const requireAdmin = async (request: FastifyRequest) => {
+    if (!app.adminToken) return;
+    if (request.headers.authorization !== `Bearer ${app.adminToken}`) throw new UnauthorizedError();
+  };
+  const now = () => Date.now();
+  const publicOutcome = (outcome: Outcome) => (outcome.asset ? { ...outcome, asset: toPublicAsset(outcome.asset, now()) } : outcome);
+
+  http.post('/v1/channels/:channelCode/events', async (request) => {
+    const { channelCode } = parseRequest(channelParams, request.params, 'params');
+    const body = parseRequest(channelEventBody, request.body, 'body');
+    const result = await app.dispatcher.dispatch({ channelCode, ...body });
+    return { ...result, outcomes: result.outcomes.map(publicOutcome) };
+  });
+
+  http.post('/v1/behaviors', async (request, reply) => {
+    const body = parseRequest(behaviorBody, request.body, 'body');
+    const { at, ...behavior } = body;
+    const result = await app.intake.record({ ...behavior, ...(at === undefined ? {} : { atMs: Date.parse(at) }) });
+    app.metrics.behaviors.inc({ type: body.type, fired: String(result.fired.length > 0) });
+    return reply.status(202).send(result);
+  });
+
+  http.get('/v1/activities/:activityId/users/:userId', async (request) => {
+    const { activityId, userId } = parseRequest(instanceParams, request.params, 'params');
+    if (!(await app.activities.get(activityId))) throw new NotFoundError('activity', activityId);
+    const { prepared, assets } = await app.rights.instanceOf(activityId, userId);
+    return { prepared, assets: assets.map((asset) => toPublicAsset(asset, now())) };
+  });
+
+  http.post('/v1/assets/:assetId/redeem', async (request) => {
+    const { assetId } = parseRequest(assetParams, request.params, 'params');
+    return toPublicAsset(await app.rights.redeem(assetId), now());
+  });
+
+  http.get('/v1/events/:eventId/trace', async (request) => {
+    const { eventId } = parseRequest(eventParams, request.params, 'params');
+    const chains = await app.traces.byEvent(eventId);
+    if (chains.length === 0) throw new NotFoundError('event trace', eventId);
+    return { eventId, chains };
+  });
+
+  http.get('/v1/activities', { preHandler: requireAdmin }, async () => ({ activities: await app.activities.list() }));
+
+  http.put('/v1/activities/:activityId', { preHandler: requireAdmin }, async (request) => {
+    const { activityId } = parseRequest(activityParams, request.params, 'params');
+    const parsed = activitySchema.safeParse(request.body);
+    if (!parsed.success) {
+      const details = issuesToDetails(parsed.error.issues, 'body', request.body);
+      throw new InvalidInputError(`invalid activity: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, details);
+    }
+    if (parsed.data.id !== activityId) {
+      throw new InvalidInputError('body.id must match the activity id in the path', [
+        { path: 'body.id', message: `expected '${activityId}' (the id in the path), got '${parsed.data.id}'` },
+      ]);
+    }
+    if (Date.parse(parsed.data.window.end) <= Date.parse(parsed.data.window.start)) {
+      throw new InvalidInputError('body.window.end must be after body.window.start', [
+        { path: 'body.window.end', message: 'must be after window.start' },
+      ]);
+    }
+    return app.admin.publish(compileActivity(parsed.data), 'body');
+  });
+
+  http.get('/v1/templates', { preHandler: requireAdmin }, async () => ({
+    templates: app.templates.list().map((template) => ({
+      ref: formatTemplateRef(template),
+      id: template.id,
+      version: template.version,
+      description: template.description,
+      lock: template.lock,
+      chains: Object.fromEntries(template.channels.map((channel) => [channel, template.chainFor(channel)])),
+    })),
+  }));
+
+  http.get('/v1/dead-letters', { preHandler: requireAdmin }, async (request) => {
+    const query = parseRequest(deadLetterQuery, request.query, 'query');
+    return { deadLetters: await app.deadLetters.list(query) };
+  });
+
+  http.post('/v1/dead-letters/:id/replay', { preHandler: requireAdmin }, async (request) => {
+    const { id } = parseRequest(deadLetterParams, request.params, 'params');
+    return app.replayDeadLetter(id);
+  });
+
+  http.get('/healthz', async () => ({ status: 'ok', backends: app.backends }));
+
+  http.get('/metrics', async (_request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('content-type', app.metrics.registry.contentType);
+    return app.metrics.registry.metrics();
+  });
+
+  return http;
+}

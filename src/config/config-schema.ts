@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { parseDurationMs } from '../domain/duration.js';
+import { parseTemplateRef } from '../domain/template-ref.js';
+
+/**
+ * The configuration file's shape, as a person writes it (durations as `7d`, times as ISO strings).
+ * `compileConfig` turns it into the normalised internal types. Messages are written to be read
+ * after the field's path: `activities[0].benefit.stock: expected a whole number >= 0`.
+ */
+const name = z.string({ error: 'expected a string' }).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, {
+  error: 'expected a name of letters, digits and . _ : - (starting with a letter or digit)',
+});
+const wholeNumber = (min: number) =>
+  z
+    .number({ error: `expected a whole number >= ${min}` })
+    .int({ error: `expected a whole number >= ${min}` })
+    .min(min, {
+      error: `expected a whole number >= ${min}`,
+    });
+const duration = z
+  .string({ error: 'expected a duration such as 30s, 15m, 24h or 7d' })
+  .refine((text) => (parseDurationMs(text) ?? 0) > 0, { error: 'expected a positive duration such as 30s, 15m, 24h or 7d' });
+const isoTime = z.string({ error: 'expected an ISO-8601 time' }).refine((text) => !Number.isNaN(Date.parse(text)), {
+  error: 'expected an ISO-8601 time such as 2026-01-01T00:00:00Z',
+});
+
+export const templateSchema = z.strictObject(
+  {
+    id: name,
+    version: z.string({ error: 'expected a version string such as "3.0" (quote it in YAML)' }).regex(/^[0-9A-Za-z][0-9A-Za-z._-]*$/, {
+      error: 'expected a version such as "3.0"',
+    }),
+    description: z.string().optional(),
+    lock: z.boolean({ error: 'expected true or false' }).default(false),
+    chains: z.record(name, z.array(name, { error: 'expected a list of processor names' }), {
+      error: 'expected a map of channel code to a list of processor names',
+    }),
+  },
+  { error: 'expected an object with id, version and chains' },
+);
+
+const eventRuleSchema = z.strictObject({
+  path: z.string({ error: 'expected a payload path such as platform or user.tier' }).min(1),
+  op: z.enum(['eq', 'ne', 'in', 'gte', 'lte', 'exists'], { error: 'expected one of eq, ne, in, gte, lte, exists' }),
+  value: z.unknown().optional(),
+});
+
+export const activitySchema = z.strictObject(
+  {
+    id: name,
+    name: z.string({ error: 'expected a string' }).min(1, { error: 'expected a non-empty name' }),
+    template: z.string({ error: 'expected a template reference such as item-promotion@3.0' }).refine((text) => parseTemplateRef(text), {
+      error: 'expected a template reference such as item-promotion@3.0',
+    }),
+    channels: z.array(name, { error: 'expected a list of channel codes' }).min(1, { error: 'expected at least one channel code' }),
+    window: z.strictObject({ start: isoTime, end: isoTime }, { error: 'expected { start, end } as ISO-8601 times' }),
+    status: z.enum(['active', 'paused', 'ended'], { error: 'expected one of active, paused, ended' }).default('active'),
+    rules: z.array(eventRuleSchema, { error: 'expected a list of rules' }).default([]),
+    benefit: z.strictObject(
+      {
+        pool: name,
+        stock: wholeNumber(0),
+        perUser: wholeNumber(1),
+        validFor: duration,
+      },
+      { error: 'expected { pool, stock, perUser, validFor }' },
+    ),
+    preparedTtl: duration.default('72h'),
+    lock: z.boolean({ error: 'expected true or false' }).optional(),
+    params: z.record(z.string(), z.unknown(), { error: 'expected a map of parameters' }).default({}),
+  },
+  { error: 'expected an activity object' },
+);
+
+export const behaviorRuleSchema = z.strictObject(
+  {
+    key: name,
+    type: name,
+    count: wholeNumber(1),
+    within: duration,
+  },
+  { error: 'expected { key, type, count, within }' },
+);
+
+export const configSchema = z.strictObject(
+  {
+    templates: z.array(templateSchema, { error: 'expected a list of templates' }).default([]),
+    activities: z.array(activitySchema, { error: 'expected a list of activities' }).default([]),
+    behaviorRules: z.array(behaviorRuleSchema, { error: 'expected a list of behavior rules' }).default([]),
+    catalog: z.string({ error: 'expected a path to a catalog JSON file' }).optional(),
+  },
+  { error: 'expected a configuration object with templates, activities and behaviorRules' },
+);
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ActivityInput = z.input<typeof activitySchema>;
+export type TemplateInput = z.input<typeof templateSchema>;
