@@ -10,6 +10,10 @@ import { parseTemplateRef } from '../domain/template-ref.js';
 const name = z.string({ error: 'expected a string' }).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, {
   error: 'expected a name of letters, digits and . _ : - (starting with a letter or digit)',
 });
+/** Activity ids form instance keys `activity:user`, so they must not contain ':' themselves. */
+const activityId = z.string({ error: 'expected a string' }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
+  error: "expected an id of letters, digits and . _ - (no ':', it separates activity and user in keys)",
+});
 const wholeNumber = (min: number) =>
   z
     .number({ error: `expected a whole number >= ${min}` })
@@ -47,7 +51,7 @@ const eventRuleSchema = z.strictObject({
 
 export const activitySchema = z.strictObject(
   {
-    id: name,
+    id: activityId,
     name: z.string({ error: 'expected a string' }).min(1, { error: 'expected a non-empty name' }),
     template: z.string({ error: 'expected a template reference such as item-promotion@3.0' }).refine((text) => parseTemplateRef(text), {
       error: 'expected a template reference such as item-promotion@3.0',

@@ -1,0 +1,162 @@
+import type pg from 'pg';
+import { type Asset, isUsable } from '../../domain/asset.js';
+import { InvalidInputError, StrategyCenterError } from '../../domain/errors.js';
+import type { IssueRequest, IssueResult, PoolStock, RedeemResult, RightsLedger } from '../../domain/ports/rights-ledger.js';
+import { ASSET_COLUMNS, type AssetRow, toAsset } from './asset-row.js';
+import { type PgRunner, Rollback } from './pg-runner.js';
+import { isoAt, isUuid } from './sql-values.js';
+
+interface PoolRow {
+  id: string;
+  total: number;
+  remaining: number;
+}
+
+/** `integer` columns hold stock; a larger total would fail inside PostgreSQL with a less clear error. */
+const MAX_STOCK = 2_147_483_647;
+
+/**
+ * The rights ledger on PostgreSQL. Issuance is one transaction serialized per instance
+ * (activity × user) by an advisory lock, so the per-user bound and "never a second usable asset"
+ * hold across processes; stock is taken by a conditional UPDATE that cannot go below zero; the
+ * asset insert is guarded by the unique idempotency key. Transient failures re-run the whole
+ * transaction on a fresh connection (see PgRunner): a retry after a commit whose answer was lost
+ * finds the key and answers `existing` with the same asset.
+ */
+export class PostgresRightsLedger implements RightsLedger {
+  readonly #runner: PgRunner;
+
+  constructor(runner: PgRunner) {
+    this.#runner = runner;
+  }
+
+  async ensurePool(pool: string, total: number): Promise<PoolStock> {
+    if (!Number.isSafeInteger(total) || total < 0 || total > MAX_STOCK) {
+      throw new InvalidInputError(`stock of pool '${pool}' must be a whole number from 0 to ${MAX_STOCK}`, [
+        { path: 'total', message: `got ${total}` },
+      ]);
+    }
+    // One statement, so that resizing is atomic with concurrent issuance: what was taken
+    // (total - remaining) is kept, and remaining never goes below zero.
+    const result = await this.#runner.query<PoolRow>(
+      'ensure pool',
+      `INSERT INTO benefit_pools (id, total, remaining) VALUES ($1, $2, $2)
+       ON CONFLICT (id) DO UPDATE SET
+         total = EXCLUDED.total,
+         remaining = GREATEST(0, EXCLUDED.total - (benefit_pools.total - benefit_pools.remaining)),
+         updated_at = now()
+       RETURNING id, total, remaining`,
+      [pool, total],
+    );
+    return toPoolStock(firstRow(result, 'ensure pool'));
+  }
+
+  issue(request: IssueRequest): Promise<IssueResult> {
+    return this.#runner.transaction('issue', (client) => issueWithin(client, request));
+  }
+
+  async listAssets(activityId: string, userId: string): Promise<readonly Asset[]> {
+    const result = await this.#runner.query<AssetRow>(
+      'list assets',
+      `SELECT ${ASSET_COLUMNS} FROM assets WHERE activity_id = $1 AND user_id = $2 ORDER BY seq`,
+      [activityId, userId],
+    );
+    return result.rows.map(toAsset);
+  }
+
+  async getAsset(assetId: string): Promise<Asset | undefined> {
+    if (!isUuid(assetId)) return undefined;
+    const result = await this.#runner.query<AssetRow>('get asset', `SELECT ${ASSET_COLUMNS} FROM assets WHERE id = $1`, [assetId]);
+    const row = result.rows[0];
+    return row && toAsset(row);
+  }
+
+  /**
+   * Only an asset usable at `nowMs` is redeemed, decided by the UPDATE's own condition so that
+   * concurrent redeems of one asset have exactly one winner.
+   */
+  async redeem(assetId: string, nowMs: number): Promise<RedeemResult> {
+    if (!isUuid(assetId)) return { kind: 'not_found' };
+    const now = isoAt(nowMs);
+    const updated = await this.#runner.query<AssetRow>(
+      'redeem asset',
+      `UPDATE assets SET status = 'redeemed', redeemed_at = $2::timestamptz
+       WHERE id = $1 AND status = 'active' AND expires_at > $2::timestamptz
+       RETURNING ${ASSET_COLUMNS}`,
+      [assetId, now],
+    );
+    const redeemed = updated.rows[0];
+    if (redeemed) return { kind: 'redeemed', asset: toAsset(redeemed) };
+    const current = await this.getAsset(assetId);
+    return current ? { kind: 'not_usable', asset: current } : { kind: 'not_found' };
+  }
+
+  async stock(pool: string): Promise<PoolStock | undefined> {
+    const result = await this.#runner.query<PoolRow>('read stock', 'SELECT id, total, remaining FROM benefit_pools WHERE id = $1', [pool]);
+    const row = result.rows[0];
+    return row && toPoolStock(row);
+  }
+}
+
+/** The checks run in the port's order: key used, usable asset held, per-user bound, stock. */
+async function issueWithin(client: pg.PoolClient, request: IssueRequest): Promise<IssueResult | Rollback<IssueResult>> {
+  // Every issuance of one instance, in any process, queues here until the previous one commits,
+  // so the reads below cannot be overtaken by a concurrent insert for the same user. Different
+  // instances only meet at the pool row.
+  await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+    `strategy-center:issue:${request.activityId}:${request.userId}`,
+  ]);
+  const known = await client.query<AssetRow>(
+    `SELECT ${ASSET_COLUMNS} FROM assets
+     WHERE idempotency_key = $3 OR (activity_id = $1 AND user_id = $2)
+     ORDER BY seq`,
+    [request.activityId, request.userId, request.idempotencyKey],
+  );
+  const assets = known.rows.map(toAsset);
+  const keyed = assets.find((asset) => asset.idempotencyKey === request.idempotencyKey);
+  if (keyed) return { kind: 'existing', asset: keyed };
+  const usable = assets.find((asset) => isUsable(asset, request.nowMs));
+  if (usable) return { kind: 'held', asset: usable };
+  if (assets.length >= request.perUser) return { kind: 'limit_reached', held: assets.length };
+
+  const taken = await client.query(
+    'UPDATE benefit_pools SET remaining = remaining - 1, updated_at = now() WHERE id = $1 AND remaining > 0 RETURNING id',
+    [request.pool],
+  );
+  if (taken.rowCount === 0) return { kind: 'out_of_stock' };
+
+  const inserted = await client.query<AssetRow>(
+    `INSERT INTO assets (activity_id, user_id, pool, status, issued_at, expires_at, idempotency_key, event_id)
+     VALUES ($1, $2, $3, 'active', $4::timestamptz, $5::timestamptz, $6, $7)
+     ON CONFLICT (idempotency_key) DO NOTHING
+     RETURNING ${ASSET_COLUMNS}`,
+    [
+      request.activityId,
+      request.userId,
+      request.pool,
+      isoAt(request.nowMs),
+      isoAt(request.nowMs + request.validForMs),
+      request.idempotencyKey,
+      request.eventId,
+    ],
+  );
+  const asset = inserted.rows[0];
+  if (asset) return { kind: 'issued', asset: toAsset(asset) };
+
+  // The key was written meanwhile by an issuance for another instance (the advisory lock covers
+  // only this one): the same key must yield the same asset, and the stock taken above goes back.
+  const existing = await client.query<AssetRow>(`SELECT ${ASSET_COLUMNS} FROM assets WHERE idempotency_key = $1`, [request.idempotencyKey]);
+  const row = existing.rows[0];
+  if (!row) throw new StrategyCenterError('internal', `idempotency key '${request.idempotencyKey}' conflicted but no asset carries it`);
+  return new Rollback<IssueResult>({ kind: 'existing', asset: toAsset(row) });
+}
+
+function toPoolStock(row: PoolRow): PoolStock {
+  return { pool: row.id, total: row.total, remaining: row.remaining };
+}
+
+function firstRow<R extends pg.QueryResultRow>(result: pg.QueryResult<R>, operation: string): R {
+  const row = result.rows[0];
+  if (!row) throw new StrategyCenterError('internal', `PostgreSQL ${operation} returned no row`);
+  return row;
+}

@@ -1,0 +1,57 @@
+import { Redis } from 'ioredis';
+import type { BehaviorCounter } from '../../domain/ports/behavior-counter.js';
+import type { InstanceStore } from '../../domain/ports/instance-store.js';
+import type { LockStore } from '../../domain/ports/lock-store.js';
+import type { TraceStore } from '../../domain/ports/trace-store.js';
+import { RedisBehaviorCounter } from './redis-behavior-counter.js';
+import { RedisInstanceStore } from './redis-instance-store.js';
+import { RedisLockStore } from './redis-lock-store.js';
+import { RedisTraceStore } from './redis-trace-store.js';
+
+export interface RedisAdapterOptions {
+  readonly url: string;
+  /** Deployment prefix of every key, e.g. `sc:`; lets deployments and test runs share a Redis. */
+  readonly prefix: string;
+  readonly traceTtlMs?: number;
+  readonly maxTracesPerEvent?: number;
+  readonly fenceRetentionMs?: number;
+  /**
+   * Retries of one command across reconnects before it fails with a TransientError. Small, so that
+   * an outage surfaces quickly to the service layer, which owns retry with backoff.
+   */
+  readonly maxRetriesPerRequest?: number;
+  /** Connection-level errors (each reconnect attempt); commands report their own failures. */
+  readonly onConnectionError?: (error: Error) => void;
+}
+
+export interface RedisAdapters {
+  readonly redis: Redis;
+  readonly instances: InstanceStore;
+  readonly locks: LockStore;
+  readonly behaviors: BehaviorCounter;
+  readonly traces: TraceStore;
+  close(): Promise<void>;
+}
+
+/** All Redis-backed ports on one shared connection; the caller owns it through `close()`. */
+export function createRedisAdapters(options: RedisAdapterOptions): RedisAdapters {
+  const redis = new Redis(options.url, { maxRetriesPerRequest: options.maxRetriesPerRequest ?? 2 });
+  // Without a listener ioredis logs every failed reconnect to stderr.
+  redis.on('error', options.onConnectionError ?? (() => undefined));
+  const { prefix } = options;
+  return {
+    redis,
+    instances: new RedisInstanceStore(redis, { prefix, fenceRetentionMs: options.fenceRetentionMs }),
+    locks: new RedisLockStore(redis, { prefix }),
+    behaviors: new RedisBehaviorCounter(redis, { prefix }),
+    traces: new RedisTraceStore(redis, { prefix, ttlMs: options.traceTtlMs, maxTracesPerEvent: options.maxTracesPerEvent }),
+    close: async () => {
+      // QUIT waits for replies in flight; a connection that never came up has nothing to wait for.
+      if (redis.status === 'ready') {
+        await redis.quit().catch(() => redis.disconnect());
+      } else {
+        redis.disconnect();
+      }
+    },
+  };
+}

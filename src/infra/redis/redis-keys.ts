@@ -1,0 +1,52 @@
+import type { InstanceKey } from '../../domain/instance-context.js';
+
+/**
+ * Every key this deployment writes, in one place. Keys of one instance share the `{activity:user}`
+ * hash tag (and a rule's window keys share `{rule:user}`) so that the keys a Lua script touches
+ * together live in one Redis Cluster slot; the prefix separates deployments and test runs.
+ */
+export class RedisKeys {
+  readonly prefix: string;
+
+  constructor(prefix: string) {
+    this.prefix = prefix;
+  }
+
+  prepared(instance: InstanceKey): string {
+    return `${this.prefix}prepared:${instanceTag(instance)}`;
+  }
+
+  /** The highest fencing token a prepared-data write was accepted with. */
+  preparedFence(instance: InstanceKey): string {
+    return `${this.prefix}fence:${instanceTag(instance)}`;
+  }
+
+  /** `lockKey` already carries its hash tag (`lock:{activity:user}`); it only gains the prefix. */
+  lock(lockKey: string): string {
+    return `${this.prefix}${lockKey}`;
+  }
+
+  /** Appended, not prepended, so the lock key's hash tag stays the first `{…}` of the name. */
+  lockFenceCounter(lockKey: string): string {
+    return `${this.lock(lockKey)}:fence`;
+  }
+
+  behaviorWindow(ruleKey: string, userId: string): { seen: string; pending: string; fired: string } {
+    const base = `${this.prefix}behavior:{${ruleKey}:${userId}}`;
+    return { seen: base, pending: `${base}:pending`, fired: `${base}:fired` };
+  }
+
+  trace(eventId: string): string {
+    return `${this.prefix}trace:{${eventId}}`;
+  }
+}
+
+function instanceTag(instance: InstanceKey): string {
+  return `{${instance.activityId}:${instance.userId}}`;
+}
+
+/** Redis rejects fractional or non-positive PX/PEXPIRE values; a TTL rounds up to at least 1 ms. */
+export function toRedisTtlMs(ttlMs: number): number {
+  if (!Number.isFinite(ttlMs)) throw new RangeError(`ttl must be a finite number of ms, got ${ttlMs}`);
+  return Math.max(1, Math.ceil(ttlMs));
+}
