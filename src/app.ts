@@ -4,7 +4,7 @@ import { BehaviorIntake } from './access/behavior-intake.js';
 import { parseBehaviorMessage } from './access/behavior-message.js';
 import { Metrics } from './access/metrics.js';
 import { type LoadedConfig, loadConfig } from './config/load-config.js';
-import { ConflictError, NotFoundError } from './domain/errors.js';
+import { ConflictError, NotFoundError, StrategyCenterError } from './domain/errors.js';
 import type { ActivityRepository } from './domain/ports/activity-repository.js';
 import type { BehaviorCounter } from './domain/ports/behavior-counter.js';
 import type { Broker, Subscription } from './domain/ports/broker.js';
@@ -17,6 +17,7 @@ import type { RightsLedger } from './domain/ports/rights-ledger.js';
 import type { TraceStore } from './domain/ports/trace-store.js';
 import type { Processor } from './domain/processor.js';
 import { declaredTemplate, type StrategyTemplate } from './domain/strategy-template.js';
+import { createBroker } from './infra/broker/create-broker.js';
 import { StaticCatalog } from './infra/catalog/static-catalog.js';
 import { InProcessBroker } from './infra/memory/in-process-broker.js';
 import { MemoryActivityRepository } from './infra/memory/memory-activity-repository.js';
@@ -26,6 +27,8 @@ import { MemoryInstanceStore } from './infra/memory/memory-instance-store.js';
 import { MemoryLockStore } from './infra/memory/memory-lock-store.js';
 import { MemoryRightsLedger } from './infra/memory/memory-rights-ledger.js';
 import { MemoryTraceStore } from './infra/memory/memory-trace-store.js';
+import { createPostgresAdapters } from './infra/postgres/postgres-adapters.js';
+import { createRedisAdapters } from './infra/redis/redis-adapters.js';
 import { builtInProcessors } from './processors/built-in-processors.js';
 import type { ProcessorDeps } from './processors/processor-deps.js';
 import { ActivityAdmin } from './service/activity-admin.js';
@@ -42,10 +45,12 @@ export interface AppEnvironment {
   readonly DATABASE_URL?: string;
   readonly BROKER_URL?: string;
   readonly ADMIN_TOKEN?: string;
-  /** Prefix of every Redis key, stream and queue of this deployment. */
-  readonly KEY_PREFIX?: string;
-  /** PostgreSQL schema of this deployment. */
+  /** Names this deployment in shared services: Redis keys `NAMESPACE:…`, the broker's stream, queue and subject. Default `sc`. */
+  readonly NAMESPACE?: string;
+  /** PostgreSQL schema of this deployment. Default `strategy_center`. */
   readonly DATABASE_SCHEMA?: string;
+  /** `true` applies pending PostgreSQL migrations at start (else run `strategy-center migrate`). */
+  readonly MIGRATE?: string;
 }
 
 export interface AppOptions {
@@ -105,12 +110,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   const env = options.env ?? {};
   const clock = options.clock ?? systemClock;
   const logger = options.logger;
-  const backends = await openBackends(env);
+  const backends = await openBackends(env, logger);
   const catalogPlaceholder = new StaticCatalog([]);
   const processorDeps = {
     activities: backends.activities,
-    instances: retrying(backends.instances),
-    ledger: retrying(backends.ledger),
+    instances: backends.instances,
+    ledger: backends.ledger,
     catalog: catalogPlaceholder as Catalog,
     recall: catalogPlaceholder as Recall,
   };
@@ -198,20 +203,81 @@ export async function createApp(options: AppOptions): Promise<App> {
   };
 }
 
-async function openBackends(_env: AppEnvironment): Promise<Backends> {
-  const broker = new InProcessBroker();
-  return {
-    describe: { state: 'memory', records: 'memory', broker: broker.kind },
-    instances: new MemoryInstanceStore(),
-    locks: new MemoryLockStore(),
-    behaviors: new MemoryBehaviorCounter(),
-    traces: new MemoryTraceStore(),
-    activities: new MemoryActivityRepository(),
-    ledger: new MemoryRightsLedger(),
-    deadLetters: new MemoryDeadLetterStore(),
-    broker,
-    async close() {
-      await broker.close();
-    },
+async function openBackends(env: AppEnvironment, logger: Logger | undefined): Promise<Backends> {
+  const namespace = env.NAMESPACE || 'sc';
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const closeOne of closers.splice(0).reverse()) await closeOne().catch(() => undefined);
   };
+  try {
+    const state = env.REDIS_URL
+      ? (() => {
+          const redis = createRedisAdapters({
+            url: env.REDIS_URL,
+            prefix: `${namespace}:`,
+            onConnectionError: (error) => logger?.warn({ err: error }, 'redis connection error'),
+          });
+          closers.push(() => redis.close());
+          // The Redis adapters surface transient faults; the PostgreSQL ones retry on their own.
+          return {
+            kind: 'redis',
+            instances: retrying(redis.instances),
+            locks: redis.locks,
+            behaviors: retrying(redis.behaviors),
+            traces: redis.traces,
+          };
+        })()
+      : {
+          kind: 'memory',
+          instances: new MemoryInstanceStore(),
+          locks: new MemoryLockStore(),
+          behaviors: new MemoryBehaviorCounter(),
+          traces: new MemoryTraceStore(),
+        };
+    let records: Pick<Backends, 'activities' | 'ledger' | 'deadLetters'> & { kind: string };
+    if (env.DATABASE_URL) {
+      const postgres = await createPostgresAdapters({
+        url: env.DATABASE_URL,
+        ...(env.DATABASE_SCHEMA ? { schema: env.DATABASE_SCHEMA } : {}),
+        migrate: env.MIGRATE === 'true' || env.MIGRATE === '1',
+      });
+      closers.push(() => postgres.close());
+      const pending = await postgres.pending();
+      if (pending.length > 0) {
+        throw new StrategyCenterError(
+          'invalid_config',
+          `PostgreSQL schema '${postgres.schema}' has ${pending.length} pending migration(s) (${pending.join(', ')}): run \`strategy-center migrate\` or start with MIGRATE=true`,
+          { details: [{ path: 'DATABASE_URL', message: `schema '${postgres.schema}' is not migrated` }] },
+        );
+      }
+      records = { kind: 'postgres', activities: postgres.activities, ledger: postgres.ledger, deadLetters: postgres.deadLetters };
+    } else {
+      records = {
+        kind: 'memory',
+        activities: new MemoryActivityRepository(),
+        ledger: new MemoryRightsLedger(),
+        deadLetters: new MemoryDeadLetterStore(),
+      };
+    }
+    let broker: Broker;
+    if (env.BROKER_URL) {
+      broker = await createBroker(env.BROKER_URL, {
+        name: namespace.replace(/[^A-Za-z0-9_-]/g, '_'),
+        onError: (error) => logger?.warn({ err: error }, 'broker fault recovered'),
+      });
+    } else {
+      broker = new InProcessBroker();
+    }
+    closers.push(() => broker.close());
+    return {
+      describe: { state: state.kind, records: records.kind, broker: broker.kind },
+      ...state,
+      ...records,
+      broker,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { runDemo } from './access/cli/demo.js';
+import { formatTable } from './access/cli/format-table.js';
 import { buildHttpServer } from './access/http/http-server.js';
 import { type AppEnvironment, createApp } from './app.js';
 import { loadConfig } from './config/load-config.js';
-import { StrategyCenterError } from './domain/errors.js';
+import { InvalidInputError, StrategyCenterError } from './domain/errors.js';
+import { createPostgresAdapters } from './infra/postgres/postgres-adapters.js';
 import { builtInProcessors } from './processors/built-in-processors.js';
 
 const DEFAULT_CONFIG = 'strategy-center.yaml';
@@ -18,8 +20,8 @@ function port(text: string): number {
 }
 
 function environment(): AppEnvironment {
-  const { REDIS_URL, DATABASE_URL, BROKER_URL, ADMIN_TOKEN, KEY_PREFIX, DATABASE_SCHEMA } = process.env;
-  return { REDIS_URL, DATABASE_URL, BROKER_URL, ADMIN_TOKEN, KEY_PREFIX, DATABASE_SCHEMA };
+  const { REDIS_URL, DATABASE_URL, BROKER_URL, ADMIN_TOKEN, NAMESPACE, DATABASE_SCHEMA, MIGRATE } = process.env;
+  return { REDIS_URL, DATABASE_URL, BROKER_URL, ADMIN_TOKEN, NAMESPACE, DATABASE_SCHEMA, MIGRATE };
 }
 
 /** Prints a StrategyCenterError as its details, one per line, and exits 1; anything else is a crash. */
@@ -82,14 +84,62 @@ program
         '',
       ].join('\n'),
     );
-    const stop = async (signal: string) => {
-      logger.info({ signal }, 'shutting down: no new requests or messages, finishing those in flight');
+    stopOnSignals(logger, async () => {
       await http.close();
       await app.close();
-      process.exit(0);
-    };
-    process.once('SIGTERM', () => void stop('SIGTERM'));
-    process.once('SIGINT', () => void stop('SIGINT'));
+    });
+  });
+
+program
+  .command('worker')
+  .description('consume behavior events from the broker and run the preparation chains (no HTTP API)')
+  .option('-c, --config <file>', 'configuration file (YAML or JSON)', DEFAULT_CONFIG)
+  .option('--concurrency <n>', 'messages processed at once', positive, 16)
+  .action(async (options: { config: string; concurrency: number }) => {
+    const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
+    const app = await createApp({ configPath: options.config, env: environment(), logger }).catch(fail);
+    if (app.backends.broker === 'in-process') {
+      logger.warn('BROKER_URL is not set: this worker consumes only its own in-process queue; set BROKER_URL to share work');
+    }
+    await app.startConsuming({ concurrency: options.concurrency });
+    logger.info({ backends: app.backends, concurrency: options.concurrency }, 'worker consuming behavior events');
+    stopOnSignals(logger, () => app.close());
+  });
+
+program
+  .command('dead-letters')
+  .description('list dead letters, or replay one by id')
+  .argument('[action]', 'list | replay', 'list')
+  .argument('[id]', 'dead letter id (for replay)')
+  .option('-c, --config <file>', 'configuration file (YAML or JSON)', DEFAULT_CONFIG)
+  .option('--all', 'include replayed ones')
+  .option('--limit <n>', 'how many, newest first', positive, 50)
+  .action(async (action: string, id: string | undefined, options: { config: string; all?: boolean; limit: number }) => {
+    if (action !== 'list' && action !== 'replay') fail(new InvalidInputError(`unknown action '${action}': expected list or replay`));
+    if (action === 'replay' && !id) fail(new InvalidInputError('replay needs the id of a dead letter (see `dead-letters list`)'));
+    const app = await createApp({ configPath: options.config, env: environment() }).catch(fail);
+    try {
+      if (action === 'replay' && id) {
+        const replayed = await app.replayDeadLetter(id);
+        console.log(`replayed ${replayed.id}: its message is back on the ${app.backends.broker} broker`);
+      } else {
+        const letters = await app.deadLetters.list({ limit: options.limit, includeReplayed: options.all ?? false });
+        if (letters.length === 0) console.log(`no dead letters (${app.backends.records} store)`);
+        else {
+          console.log(
+            formatTable(
+              ['id', 'created', 'attempts', 'source', 'reason'],
+              letters.map((l) => [l.id, l.createdAt, l.attempts, l.source, l.reason]),
+            ),
+          );
+          console.log('\nreplay one with: strategy-center dead-letters replay <id>');
+        }
+      }
+    } catch (error) {
+      await app.close();
+      fail(error);
+    }
+    await app.close();
   });
 
 program
@@ -106,6 +156,30 @@ program
   });
 
 program
+  .command('migrate')
+  .description('apply pending PostgreSQL migrations (DATABASE_URL, DATABASE_SCHEMA)')
+  .action(async () => {
+    const url = process.env.DATABASE_URL;
+    if (!url) fail(new InvalidInputError('DATABASE_URL is not set: migrations apply to PostgreSQL only'));
+    const postgres = await createPostgresAdapters({
+      url,
+      ...(process.env.DATABASE_SCHEMA ? { schema: process.env.DATABASE_SCHEMA } : {}),
+    }).catch(fail);
+    try {
+      const applied = await postgres.migrate();
+      console.log(
+        applied.length > 0
+          ? `applied ${applied.length} migration(s) to schema '${postgres.schema}': ${applied.join(', ')}`
+          : `schema '${postgres.schema}' is up to date`,
+      );
+    } catch (error) {
+      await postgres.close();
+      fail(error);
+    }
+    await postgres.close();
+  });
+
+program
   .command('validate')
   .description('check a configuration file and print every problem with the path of its field')
   .argument('<file>', 'configuration file (YAML or JSON)')
@@ -116,6 +190,29 @@ program
       `${resolve(file)} is valid: ${config.templates.length} template(s), ${config.activities.length} activity(ies), ${config.behaviorRules.length} behavior rule(s)`,
     );
   });
+
+/** SIGTERM or SIGINT: stop taking work, finish and settle what is in flight, exit 0. */
+function stopOnSignals(logger: Logger, shutdown: () => Promise<void>): void {
+  const stop = async (signal: string) => {
+    logger.info({ signal }, 'shutting down: no new requests or messages, finishing those in flight');
+    try {
+      await shutdown();
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+function positive(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError('expected a whole number >= 1');
+  return value;
+}
 
 /** Processor names only: validation needs no working ports. */
 function placeholderDeps(): Parameters<typeof builtInProcessors>[0] {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BehaviorRule } from '../domain/behavior-rule.js';
+import { StrategyCenterError } from '../domain/errors.js';
 import type { BehaviorCounter } from '../domain/ports/behavior-counter.js';
 import type { BehaviorMessage, Broker } from '../domain/ports/broker.js';
 import type { Clock } from '../domain/ports/clock.js';
@@ -60,9 +61,26 @@ export class BehaviorIntake {
         },
         occurredAt: new Date(atMs).toISOString(),
       };
-      await this.#deps.broker.publish(message);
+      await this.#publish(message, eventId);
       fired.push(rule.key);
     }
     return { eventId, fired };
+  }
+
+  /**
+   * The behavior is already counted when publishing fails. Counting is idempotent by event id and
+   * recording a firing behavior again returns the same batch, so the caller's retry with the same
+   * event id publishes the same message: nothing is lost and nothing counts twice.
+   */
+  async #publish(message: BehaviorMessage, behaviorEventId: string): Promise<void> {
+    try {
+      await this.#deps.broker.publish(message);
+    } catch (error) {
+      throw new StrategyCenterError(
+        'unavailable',
+        `the broker did not accept the fired rule's message (${(error as Error).message}); the behavior is counted: retry the same request with eventId '${behaviorEventId}'`,
+        { retryable: true, cause: error, details: [{ path: 'broker', message: `unavailable; retry with eventId '${behaviorEventId}'` }] },
+      );
+    }
   }
 }

@@ -49,3 +49,21 @@ export async function migrate(runner: PgRunner, schema: string, migrations?: rea
     return pending.map((migration) => migration.name);
   });
 }
+
+/** The migrations not yet applied to `schema` (all of them when the schema does not exist yet). */
+export async function pendingMigrations(runner: PgRunner, schema: string, migrations?: readonly Migration[]): Promise<string[]> {
+  checkSchemaName(schema);
+  const available = migrations ?? (await loadMigrations());
+  const table = await runner.query<{ exists: boolean }>(
+    'pending-migrations',
+    "SELECT to_regclass(format('%I.schema_migrations', $1::text)) IS NOT NULL AS exists",
+    [schema],
+  );
+  if (!table.rows[0]?.exists) return available.map((migration) => migration.name);
+  const done = await runner.query<{ name: string }>(
+    'pending-migrations',
+    `SELECT name FROM ${pg.escapeIdentifier(schema)}.schema_migrations`,
+  );
+  const applied = new Set(done.rows.map((row) => row.name));
+  return available.filter((migration) => !applied.has(migration.name)).map((migration) => migration.name);
+}

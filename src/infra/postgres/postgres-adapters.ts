@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { ActivityRepository } from '../../domain/ports/activity-repository.js';
 import type { DeadLetterStore } from '../../domain/ports/dead-letter-store.js';
 import type { RightsLedger } from '../../domain/ports/rights-ledger.js';
-import { migrate } from './migrate.js';
+import { migrate, pendingMigrations } from './migrate.js';
 import { PgRunner } from './pg-runner.js';
 import { PostgresActivityRepository } from './postgres-activity-repository.js';
 import { PostgresDeadLetterStore } from './postgres-dead-letter-store.js';
@@ -26,6 +26,10 @@ export interface PostgresAdapters {
   readonly deadLetters: DeadLetterStore;
   /** Applies pending migrations; returns the names applied now. */
   migrate(): Promise<string[]>;
+  /** Migrations not yet applied. */
+  pending(): Promise<string[]>;
+  /** The schema every table lives in. */
+  readonly schema: string;
   close(): Promise<void>;
 }
 
@@ -56,6 +60,8 @@ export async function createPostgresAdapters(options: PostgresAdapterOptions): P
     ledger: new PostgresRightsLedger(runner),
     deadLetters: new PostgresDeadLetterStore(runner),
     migrate: () => migrate(runner, schema),
+    pending: () => pendingMigrations(runner, schema),
+    schema,
     close: () => {
       closing ??= pool.end();
       return closing;
