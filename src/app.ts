@@ -33,6 +33,8 @@ import { builtInProcessors } from './processors/built-in-processors.js';
 import type { ProcessorDeps } from './processors/processor-deps.js';
 import { ActivityAdmin } from './service/activity-admin.js';
 import { Dispatcher } from './service/dispatcher.js';
+import { simulatedInstanceStore, simulatedLedger } from './service/dry-run-ports.js';
+import { Explainer } from './service/explain.js';
 import { InstanceLocks, type LockOptions } from './service/instance-lock.js';
 import { ProcessorRegistry } from './service/processor-registry.js';
 import { retrying } from './service/retry.js';
@@ -85,8 +87,11 @@ export interface App {
   readonly config: LoadedConfig;
   readonly backends: Backends['describe'];
   readonly dispatcher: Dispatcher;
+  /** Runs chains with every write simulated: outcomes and traces as they would be. */
+  readonly dryRunDispatcher: Dispatcher;
   readonly intake: BehaviorIntake;
   readonly rights: UserRights;
+  readonly explainer: Explainer;
   readonly admin: ActivityAdmin;
   readonly activities: ActivityRepository;
   readonly templates: TemplateRegistry;
@@ -139,20 +144,30 @@ export async function createApp(options: AppOptions): Promise<App> {
     processorDeps.recall = catalog;
   }
   for (const declaration of config.templates) templates.register(declaredTemplate(declaration));
+  // Dry runs use the same processors on ports that read for real and simulate every write.
+  const dryRunDeps = {
+    ...processorDeps,
+    instances: simulatedInstanceStore(processorDeps.instances),
+    ledger: simulatedLedger(processorDeps.ledger),
+  };
+  const dryRunProcessors = new ProcessorRegistry(builtInProcessors(dryRunDeps));
+  for (const processor of options.processors?.(dryRunDeps) ?? []) dryRunProcessors.register(processor);
 
   const admin = new ActivityAdmin({ activities: backends.activities, ledger: processorDeps.ledger, templates });
   for (const [i, activity] of config.activities.entries()) await admin.publish(activity, `activities[${i}]`);
 
   const metrics = new Metrics();
-  const dispatcher = new Dispatcher({
+  const dispatcherDeps = {
     activities: backends.activities,
     templates,
     processors,
     locks: new InstanceLocks(backends.locks, options.lock),
+    instances: backends.instances,
     traces: backends.traces,
     clock,
-    observer: metrics,
-  });
+  };
+  const dispatcher = new Dispatcher({ ...dispatcherDeps, observer: metrics });
+  const dryRunDispatcher = new Dispatcher({ ...dispatcherDeps, processors: dryRunProcessors, dryRun: true });
   const intake = new BehaviorIntake({ rules: () => config.behaviorRules, counter: backends.behaviors, broker: backends.broker, clock });
   const subscriptions: Subscription[] = [];
 
@@ -160,8 +175,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     config,
     backends: backends.describe,
     dispatcher,
+    dryRunDispatcher,
     intake,
     rights: new UserRights({ instances: processorDeps.instances, ledger: processorDeps.ledger, clock }),
+    explainer: new Explainer({ traces: backends.traces, ledger: backends.ledger, instances: backends.instances, clock }),
     admin,
     activities: backends.activities,
     templates,

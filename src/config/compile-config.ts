@@ -20,6 +20,12 @@ export interface CompileContext {
   readonly processorNames: readonly string[];
   /** Templates registered in code, with the channel codes each has a chain for. */
   readonly codeTemplates: readonly (TemplateRef & { readonly channels: readonly string[] })[];
+  /**
+   * Templates published before this file was read (admin API, earlier loads): activities may name
+   * them, and the file may declare one again (whether with the same content is checked when the
+   * file is applied, against the template store).
+   */
+  readonly publishedTemplates?: readonly (TemplateRef & { readonly channels: readonly string[] })[];
 }
 
 /**
@@ -40,20 +46,12 @@ export function compileConfig(input: unknown, context: CompileContext): Strategy
     const ref = formatTemplateRef(template);
     if (templateChannels.has(ref)) problems.push({ path: `templates[${i}]`, message: `duplicate template ${ref}` });
     templateChannels.set(ref, Object.keys(template.chains));
-    const channels = Object.entries(template.chains);
-    if (channels.length === 0) problems.push({ path: `templates[${i}].chains`, message: 'expected at least one channel chain' });
-    for (const [channel, chain] of channels) {
-      if (chain.length === 0) problems.push({ path: `templates[${i}].chains.${channel}`, message: 'expected at least one processor' });
-      chain.forEach((processor, j) => {
-        if (!knownProcessors.has(processor)) {
-          problems.push({
-            path: `templates[${i}].chains.${channel}[${j}]`,
-            message: `unknown processor '${processor}' (registered: ${[...knownProcessors].join(', ')})`,
-          });
-        }
-      });
-    }
+    problems.push(...checkTemplateChains(template.chains, `templates[${i}]`, knownProcessors));
   });
+  for (const template of context.publishedTemplates ?? []) {
+    const ref = formatTemplateRef(template);
+    if (!templateChannels.has(ref)) templateChannels.set(ref, template.channels);
+  }
 
   const activityIds = new Set<string>();
   config.activities.forEach((activity, i) => {
@@ -82,22 +80,53 @@ export function compileConfig(input: unknown, context: CompileContext): Strategy
   };
 }
 
+/**
+ * A declared template's chains, wherever it is declared (config file, admin API): at least one
+ * channel, no empty chain, only registered processors. `path` names the template, e.g.
+ * `templates[0]` or `body`.
+ */
+export function checkTemplateChains(
+  chains: Readonly<Record<string, readonly string[]>>,
+  path: string,
+  knownProcessors: ReadonlySet<string>,
+): ErrorDetail[] {
+  const problems: ErrorDetail[] = [];
+  const channels = Object.entries(chains);
+  if (channels.length === 0) problems.push({ path: `${path}.chains`, message: 'expected at least one channel chain' });
+  for (const [channel, chain] of channels) {
+    if (chain.length === 0) problems.push({ path: `${path}.chains.${channel}`, message: 'expected at least one processor' });
+    chain.forEach((processor, j) => {
+      if (!knownProcessors.has(processor)) {
+        problems.push({
+          path: `${path}.chains.${channel}[${j}]`,
+          message: `unknown processor '${processor}' (registered: ${[...knownProcessors].join(', ')})`,
+        });
+      }
+    });
+  }
+  return problems;
+}
+
 function checkActivity(activity: ActivityInput, path: string, templateChannels: ReadonlyMap<string, readonly string[]>): ErrorDetail[] {
   const problems: ErrorDetail[] = [];
   if (Date.parse(activity.window.end) <= Date.parse(activity.window.start)) {
     problems.push({ path: `${path}.window.end`, message: 'must be after window.start' });
   }
-  const channels = templateChannels.get(activity.template);
-  if (!channels) {
-    const known = [...templateChannels.keys()].join(', ') || 'none';
-    problems.push({ path: `${path}.template`, message: `template ${activity.template} is not declared or registered (known: ${known})` });
-    return problems;
-  }
-  activity.channels.forEach((channel, j) => {
-    if (!channels.includes(channel)) {
-      problems.push({ path: `${path}.channels[${j}]`, message: `template ${activity.template} has no chain for channel '${channel}'` });
+  const uses = [{ ref: activity.template, path: `${path}.template` }];
+  if (activity.rollout) uses.push({ ref: activity.rollout.template, path: `${path}.rollout.template` });
+  for (const use of uses) {
+    const channels = templateChannels.get(use.ref);
+    if (!channels) {
+      const known = [...templateChannels.keys()].join(', ') || 'none';
+      problems.push({ path: use.path, message: `template ${use.ref} is not declared or registered (known: ${known})` });
+      continue;
     }
-  });
+    activity.channels.forEach((channel, j) => {
+      if (!channels.includes(channel)) {
+        problems.push({ path: `${path}.channels[${j}]`, message: `template ${use.ref} has no chain for channel '${channel}'` });
+      }
+    });
+  }
   return problems;
 }
 
@@ -107,6 +136,9 @@ export function compileActivity(activity: ReturnType<typeof configSchema.parse>[
     id: activity.id,
     name: activity.name,
     template: parseTemplateRef(activity.template) as TemplateRef,
+    ...(activity.rollout
+      ? { rollout: { template: parseTemplateRef(activity.rollout.template) as TemplateRef, percent: activity.rollout.percent } }
+      : {}),
     channels: activity.channels,
     window: { startMs: Date.parse(activity.window.start), endMs: Date.parse(activity.window.end) },
     status: activity.status,

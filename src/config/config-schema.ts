@@ -43,6 +43,23 @@ export const templateSchema = z.strictObject(
   { error: 'expected an object with id, version and chains' },
 );
 
+const templateRef = z
+  .string({ error: 'expected a template reference such as item-promotion@3.0' })
+  .refine((text) => parseTemplateRef(text), {
+    error: 'expected a template reference such as item-promotion@3.0',
+  });
+
+/** `percent` of the activity's users (sticky by user id) run `template`; the rest the activity's own. */
+export const rolloutSchema = z.strictObject(
+  {
+    template: templateRef,
+    percent: z.number({ error: 'expected a percentage from 0 to 100' }).min(0, { error: 'expected a percentage from 0 to 100' }).max(100, {
+      error: 'expected a percentage from 0 to 100',
+    }),
+  },
+  { error: 'expected { template, percent }' },
+);
+
 const eventRuleSchema = z.strictObject({
   path: z.string({ error: 'expected a payload path such as platform or user.tier' }).min(1),
   op: z.enum(['eq', 'ne', 'in', 'gte', 'lte', 'exists'], { error: 'expected one of eq, ne, in, gte, lte, exists' }),
@@ -53,9 +70,8 @@ export const activitySchema = z.strictObject(
   {
     id: activityId,
     name: z.string({ error: 'expected a string' }).min(1, { error: 'expected a non-empty name' }),
-    template: z.string({ error: 'expected a template reference such as item-promotion@3.0' }).refine((text) => parseTemplateRef(text), {
-      error: 'expected a template reference such as item-promotion@3.0',
-    }),
+    template: templateRef,
+    rollout: rolloutSchema.optional(),
     channels: z.array(name, { error: 'expected a list of channel codes' }).min(1, { error: 'expected at least one channel code' }),
     window: z.strictObject({ start: isoTime, end: isoTime }, { error: 'expected { start, end } as ISO-8601 times' }),
     status: z.enum(['active', 'paused', 'ended'], { error: 'expected one of active, paused, ended' }).default('active'),

@@ -20,11 +20,19 @@ export interface EventRule {
   readonly value?: unknown;
 }
 
+/** Runs `template` for `percent` of the activity's users instead of the activity's own template. */
+export interface Rollout {
+  readonly template: TemplateRef;
+  readonly percent: number;
+}
+
 /** Aggregate root of a play: which template runs it, on which channels, when, and what it gives. */
 export interface Activity {
   readonly id: string;
   readonly name: string;
   readonly template: TemplateRef;
+  /** Another version of the play for a sticky share of the users; the rest run `template`. */
+  readonly rollout?: Rollout;
   readonly channels: readonly string[];
   readonly window: { readonly startMs: number; readonly endMs: number };
   readonly status: ActivityStatus;

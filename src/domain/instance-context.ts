@@ -53,6 +53,7 @@ export class InstanceContext<Ext extends object = object> {
   #status: OutcomeStatus | undefined;
   #reason: string | undefined;
   #stopped = false;
+  #notes: Record<string, unknown> | undefined;
 
   constructor(init: {
     activity: Activity;
@@ -91,6 +92,18 @@ export class InstanceContext<Ext extends object = object> {
 
   get stopped(): boolean {
     return this.#stopped;
+  }
+
+  /** Records inputs the current processor decided on; they land in its trace step. */
+  note(notes: Readonly<Record<string, unknown>>): void {
+    this.#notes = { ...this.#notes, ...notes };
+  }
+
+  /** The current processor's notes, cleared for the next one (the chain runner calls this). */
+  takeNotes(): Record<string, unknown> | undefined {
+    const notes = this.#notes;
+    this.#notes = undefined;
+    return notes;
   }
 
   /** Records the outcome so far; the chain goes on. */

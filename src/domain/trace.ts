@@ -7,6 +7,8 @@ export interface TraceStep {
   readonly durationMs: number;
   readonly reason?: string;
   readonly error?: { readonly code: string; readonly message: string };
+  /** The inputs the processor decided on (rule verdicts, stock, assets held), for "why" questions. */
+  readonly notes?: Readonly<Record<string, unknown>>;
 }
 
 /** Everything one activity's chain did for one event; kept so an operator can ask "why". */
@@ -20,6 +22,12 @@ export interface ChainTrace {
   readonly durationMs: number;
   readonly status: string;
   readonly reason?: string;
+  /** The processor that set the final status. */
+  readonly decidedBy?: string;
   readonly lock?: { readonly fence: number };
+  /** A dry run: nothing was written. */
+  readonly dryRun?: boolean;
+  /** The event's payload, so that traces can be exported and replayed. */
+  readonly payload?: Readonly<Record<string, unknown>>;
   readonly steps: readonly TraceStep[];
 }

@@ -7,7 +7,8 @@ export function checkEvent(deps: Pick<ProcessorDeps, 'instances'>): Processor {
     name: 'check-event',
     validate: () => true,
     async process(ctx) {
-      const prepared = await deps.instances.getPrepared(ctx.instanceKey);
+      // The dispatcher already read it when the activity runs a rollout (to pin the version).
+      const prepared = ctx.prepared ?? (await deps.instances.getPrepared(ctx.instanceKey));
       if (!prepared) {
         return ctx.stop(
           'rejected',
@@ -15,6 +16,7 @@ export function checkEvent(deps: Pick<ProcessorDeps, 'instances'>): Processor {
         );
       }
       ctx.prepared = prepared;
+      ctx.note({ prepared: { template: prepared.template, preparedAt: prepared.preparedAt, byEvent: prepared.eventId } });
     },
   };
 }

@@ -30,6 +30,7 @@ export function prepareItemPromotion(deps: Pick<ProcessorDeps, 'catalog' | 'reca
         viewedItemIds: [...views.keys()],
         recommendations: recalled.filter((r) => !views.has(r.id)).slice(0, recallLimit),
       };
+      ctx.note({ viewed: offer.viewedItemIds, offerItem: item.id, discountPercent, recommendations: offer.recommendations.length });
       ctx.prepared = {
         template: ctx.template,
         preparedAt: new Date(ctx.nowMs).toISOString(),

@@ -14,6 +14,8 @@ export function queryAsset(deps: Pick<ProcessorDeps, 'ledger'>): Processor {
     async process(ctx) {
       const assets = await deps.ledger.listAssets(ctx.activity.id, ctx.userId);
       ctx.assets = assets;
+      const { perUser } = ctx.activity.benefit;
+      ctx.note({ assetsHeld: assets.length, perUser, usable: assets.filter((asset) => isUsable(asset, ctx.nowMs)).map((a) => a.id) });
       const caused = assets.find((asset) => asset.eventId === ctx.params.eventId);
       if (caused) {
         ctx.asset = caused;
@@ -24,7 +26,6 @@ export function queryAsset(deps: Pick<ProcessorDeps, 'ledger'>): Processor {
         ctx.asset = usable;
         return ctx.settle('existing', 'the user already holds a usable asset from this activity');
       }
-      const { perUser } = ctx.activity.benefit;
       if (assets.length >= perUser) {
         return ctx.stop('rejected', `per-user limit reached: the user already received ${assets.length} of ${perUser}`);
       }

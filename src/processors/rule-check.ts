@@ -7,12 +7,17 @@ export function ruleCheck(): Processor {
     name: 'rule-check',
     validate: (ctx) => ctx.activity.rules.length > 0,
     async process(ctx) {
+      const verdicts: { rule: string; actual: unknown; passed: boolean }[] = [];
       for (const rule of ctx.activity.rules) {
         const actual = valueAt(ctx.params.payload, rule.path);
-        if (!holds(rule, actual)) {
+        const passed = holds(rule, actual);
+        verdicts.push({ rule: `payload.${rule.path} ${describe(rule)}`, actual: actual ?? null, passed });
+        if (!passed) {
+          ctx.note({ verdicts });
           return ctx.stop('rejected', `rule failed: payload.${rule.path} ${describe(rule)} (got ${JSON.stringify(actual) ?? 'nothing'})`);
         }
       }
+      ctx.note({ verdicts });
     },
   };
 }

@@ -14,15 +14,22 @@ export function sendBenefit(deps: Pick<ProcessorDeps, 'ledger'>): Processor {
     async process(ctx) {
       const { activity } = ctx;
       const assets = ctx.assets ?? (await deps.ledger.listAssets(activity.id, ctx.userId));
+      const idempotencyKey = issuanceKey(activity.id, ctx.userId, nextRound(assets));
       const result = await deps.ledger.issue({
         activityId: activity.id,
         userId: ctx.userId,
         pool: activity.benefit.pool,
         perUser: activity.benefit.perUser,
         validForMs: activity.benefit.validForMs,
-        idempotencyKey: issuanceKey(activity.id, ctx.userId, nextRound(assets)),
+        idempotencyKey,
         eventId: ctx.params.eventId,
         nowMs: ctx.nowMs,
+      });
+      ctx.note({
+        idempotencyKey,
+        ledger: result.kind,
+        pool: activity.benefit.pool,
+        ...('asset' in result ? { assetId: result.asset.id } : {}),
       });
       switch (result.kind) {
         case 'issued':

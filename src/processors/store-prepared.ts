@@ -12,6 +12,7 @@ export function storePrepared(deps: Pick<ProcessorDeps, 'instances'>): Processor
     async process(ctx) {
       if (!ctx.prepared) return;
       await deps.instances.putPrepared(ctx.instanceKey, ctx.prepared, ctx.activity.preparedTtlMs, ctx.lease?.fence);
+      ctx.note({ ttlMs: ctx.activity.preparedTtlMs, ...(ctx.lease ? { fence: ctx.lease.fence } : {}) });
       ctx.settle('prepared');
     },
   };

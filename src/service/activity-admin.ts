@@ -1,8 +1,8 @@
-import type { Activity } from '../domain/activity.js';
-import { type ErrorDetail, InvalidInputError } from '../domain/errors.js';
+import type { Activity, Rollout } from '../domain/activity.js';
+import { type ErrorDetail, InvalidInputError, NotFoundError } from '../domain/errors.js';
 import type { ActivityRepository } from '../domain/ports/activity-repository.js';
 import type { RightsLedger } from '../domain/ports/rights-ledger.js';
-import { formatTemplateRef } from '../domain/template-ref.js';
+import { formatTemplateRef, type TemplateRef } from '../domain/template-ref.js';
 import type { TemplateRegistry } from './template-registry.js';
 
 /**
@@ -29,13 +29,37 @@ export class ActivityAdmin {
   }
 
   check(activity: Activity, path: string): ErrorDetail[] {
-    const ref = formatTemplateRef(activity.template);
-    const template = this.#templates.get(activity.template);
-    if (!template) return [{ path: `${path}.template`, message: `template ${ref} is not registered` }];
+    const problems = this.#checkTemplate(activity, activity.template, `${path}.template`, path);
+    if (activity.rollout) problems.push(...this.#checkTemplate(activity, activity.rollout.template, `${path}.rollout.template`, path));
+    return problems;
+  }
+
+  /** Starts (or changes) a rollout: `percent` of the users run `template`; one call. */
+  async rollOut(activityId: string, rollout: Rollout): Promise<Activity> {
+    const activity = await this.#existing(activityId);
+    return this.publish({ ...activity, rollout }, 'body');
+  }
+
+  /** Ends the rollout: everyone runs the activity's own template again; one call. */
+  async rollBack(activityId: string): Promise<Activity> {
+    const { rollout: _ended, ...activity } = await this.#existing(activityId);
+    return this.publish(activity, 'activity');
+  }
+
+  async #existing(activityId: string): Promise<Activity> {
+    const activity = await this.#activities.get(activityId);
+    if (!activity) throw new NotFoundError('activity', activityId);
+    return activity;
+  }
+
+  #checkTemplate(activity: Activity, ref: TemplateRef, templatePath: string, path: string): ErrorDetail[] {
+    const name = formatTemplateRef(ref);
+    const template = this.#templates.get(ref);
+    if (!template) return [{ path: templatePath, message: `template ${name} is not registered` }];
     return activity.channels.flatMap((channel, i) =>
       template.chainFor(channel).length > 0
         ? []
-        : [{ path: `${path}.channels[${i}]`, message: `template ${ref} has no chain for channel '${channel}'` }],
+        : [{ path: `${path}.channels[${i}]`, message: `template ${name} has no chain for channel '${channel}'` }],
     );
   }
 }

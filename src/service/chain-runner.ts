@@ -8,11 +8,19 @@ import type { TraceStep } from '../domain/trace.js';
  * `validate` is false is skipped and the chain goes on; `ctx.stop` ends it after that processor;
  * a throw is a fault that fails the instance (and is traced) but never escapes.
  */
-export async function runChain(ctx: InstanceContext, chain: readonly Processor[]): Promise<void> {
+export async function runChain(ctx: InstanceContext, chain: readonly Processor[]): Promise<ChainRun> {
+  const run: ChainRun = {};
   for (const processor of chain) {
     const started = performance.now();
-    const step = (status: TraceStep['status'], extra: Partial<TraceStep> = {}) =>
-      ctx.steps.push({ processor: processor.name, status, durationMs: elapsedMs(started), ...extra });
+    const statusBefore = ctx.status;
+    const reasonBefore = ctx.reason;
+    const step = (status: TraceStep['status'], extra: Partial<TraceStep> = {}) => {
+      const notes = ctx.takeNotes();
+      ctx.steps.push({ processor: processor.name, status, durationMs: elapsedMs(started), ...extra, ...(notes ? { notes } : {}) });
+      if (ctx.status !== statusBefore || ctx.reason !== reasonBefore || status === 'stopped' || status === 'failed') {
+        run.decidedBy = processor.name;
+      }
+    };
     try {
       if (ctx.lease?.signal.aborted) throw new LockLostError(`${ctx.activity.id}:${ctx.userId}`);
       if (!(await processor.validate(ctx))) {
@@ -22,7 +30,7 @@ export async function runChain(ctx: InstanceContext, chain: readonly Processor[]
       await processor.process(ctx);
       if (ctx.stopped) {
         step('stopped', ctx.reason === undefined ? {} : { reason: ctx.reason });
-        return;
+        return run;
       }
       step('ran');
     } catch (error) {
@@ -33,6 +41,12 @@ export async function runChain(ctx: InstanceContext, chain: readonly Processor[]
       throw new ChainFault(processor.name, error);
     }
   }
+  return run;
+}
+
+export interface ChainRun {
+  /** The processor that set the final status, for "why" answers. */
+  decidedBy?: string;
 }
 
 /** Carries a processor's fault out of the chain with the processor's name. */

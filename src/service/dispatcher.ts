@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { type Activity, isLive } from '../domain/activity.js';
-import { type ExecutionParams, InstanceContext } from '../domain/instance-context.js';
+import { type ExecutionParams, InstanceContext, type PreparedData } from '../domain/instance-context.js';
 import type { Outcome, OutcomeStatus } from '../domain/outcome.js';
 import type { ActivityRepository } from '../domain/ports/activity-repository.js';
 import type { Clock } from '../domain/ports/clock.js';
+import type { InstanceStore } from '../domain/ports/instance-store.js';
 import type { TraceStore } from '../domain/ports/trace-store.js';
 import type { Processor } from '../domain/processor.js';
+import { templateForInstance } from '../domain/rollout.js';
 import { formatTemplateRef } from '../domain/template-ref.js';
 import type { ChainTrace } from '../domain/trace.js';
-import { ChainFault, runChain } from './chain-runner.js';
+import { ChainFault, type ChainRun, runChain } from './chain-runner.js';
 import type { HeldLock, InstanceLocks } from './instance-lock.js';
 import type { ProcessorRegistry } from './processor-registry.js';
 import type { TemplateRegistry } from './template-registry.js';
@@ -23,10 +25,17 @@ export interface ChannelEvent {
   readonly lock?: boolean;
 }
 
+export interface DispatchOptions {
+  /** Evaluate windows, TTLs and expiries as of this time instead of now. */
+  readonly nowMs?: number;
+}
+
 export interface DispatchResult {
   readonly eventId: string;
   readonly channelCode: string;
   readonly outcomes: readonly Outcome[];
+  /** One trace per activity, in the order of `outcomes`. */
+  readonly traces: readonly ChainTrace[];
 }
 
 /** Told of every finished chain; metrics and logs hang off it, the dispatcher knows neither. */
@@ -39,14 +48,22 @@ export interface DispatcherDeps {
   readonly templates: TemplateRegistry;
   readonly processors: ProcessorRegistry;
   readonly locks: InstanceLocks;
+  /** Read to find the version an instance is pinned to during a rollout. */
+  readonly instances: InstanceStore;
   readonly traces: TraceStore;
   readonly clock: Clock;
   readonly observer?: DispatchObserver;
+  /**
+   * A dry-run dispatcher takes no locks and stores no traces; its processors are built on
+   * simulating ports, so nothing at all is written.
+   */
+  readonly dryRun?: boolean;
 }
 
 /**
- * Channel code → the live activities bound to it → one instance each → lock if asked → the
- * template's chain. Activities run side by side; one activity's failure never stops the others.
+ * Channel code → the live activities bound to it → one instance each → the template version for
+ * that user → lock if asked → the template's chain. Activities run side by side; one activity's
+ * failure never stops the others.
  */
 export class Dispatcher {
   readonly #deps: DispatcherDeps;
@@ -55,8 +72,12 @@ export class Dispatcher {
     this.#deps = deps;
   }
 
-  async dispatch(event: ChannelEvent): Promise<DispatchResult> {
-    const nowMs = this.#deps.clock.nowMs();
+  get dryRun(): boolean {
+    return this.#deps.dryRun ?? false;
+  }
+
+  async dispatch(event: ChannelEvent, options: DispatchOptions = {}): Promise<DispatchResult> {
+    const nowMs = options.nowMs ?? this.#deps.clock.nowMs();
     const params: ExecutionParams = {
       userId: event.userId,
       channelCode: event.channelCode,
@@ -67,31 +88,43 @@ export class Dispatcher {
     };
     const bound = await this.#deps.activities.listByChannel(event.channelCode);
     const live = bound.filter((activity) => isLive(activity, nowMs));
-    const outcomes = await Promise.all(live.map((activity) => this.#runInstance(activity, params)));
-    return { eventId: params.eventId, channelCode: params.channelCode, outcomes };
+    const runs = await Promise.all(live.map((activity) => this.#runInstance(activity, params)));
+    return {
+      eventId: params.eventId,
+      channelCode: params.channelCode,
+      outcomes: runs.map((run) => run.outcome),
+      traces: runs.map((run) => run.trace),
+    };
   }
 
-  async #runInstance(activity: Activity, params: ExecutionParams): Promise<Outcome> {
-    const templateName = formatTemplateRef(activity.template);
+  async #runInstance(activity: Activity, params: ExecutionParams): Promise<{ outcome: Outcome; trace: ChainTrace }> {
     const startedAt = new Date().toISOString();
     const started = performance.now();
-    const template = this.#deps.templates.get(activity.template);
-    const chainNames = template?.chainFor(params.channelCode) ?? [];
-    const resolved = chainNames.map((name) => this.#deps.processors.get(name));
+    let templateName = formatTemplateRef(activity.template);
     let lock: HeldLock | undefined;
     let ctx: InstanceContext | undefined;
+    let run: ChainRun = {};
     let fault: unknown;
     let status: OutcomeStatus;
     let reason: string | undefined;
     try {
+      // Only a rollout offers more than one version, so only then is the instance's pin read.
+      const pinned = activity.rollout
+        ? await this.#deps.instances.getPrepared({ activityId: activity.id, userId: params.userId })
+        : undefined;
+      const ref = templateForInstance(activity, params.userId, pinned?.template);
+      templateName = formatTemplateRef(ref);
+      const template = this.#deps.templates.get(ref);
       if (!template) throw new Error(`template '${templateName}' is not registered`);
-      const missing = chainNames.filter((_, i) => resolved[i] === undefined);
+      const chainNames = template.chainFor(params.channelCode);
+      const chain = chainNames.map((name) => this.#deps.processors.get(name));
+      const missing = chainNames.filter((_, i) => chain[i] === undefined);
       if (missing.length > 0) throw new Error(`processor(s) not registered: ${missing.join(', ')}`);
       if (chainNames.length === 0) {
         status = 'skipped';
         reason = `template ${templateName} has no chain for channel '${params.channelCode}'`;
       } else {
-        if (params.lock || (activity.lock ?? template.lock)) {
+        if (!this.dryRun && (params.lock || (activity.lock ?? template.lock))) {
           lock = await this.#deps.locks.acquire({ activityId: activity.id, userId: params.userId });
           if (!lock) throw new Error('instance lock stayed busy; try again');
         }
@@ -100,14 +133,16 @@ export class Dispatcher {
           params,
           template: templateName,
           ext: template.createExtensions(activity, params),
-          lease: lock,
+          ...(lock ? { lease: lock } : {}),
         });
-        await runChain(ctx, resolved as Processor[]);
+        if (pinned) ctx.prepared = pinned satisfies PreparedData;
+        run = await runChain(ctx, chain as Processor[]);
         status = ctx.status ?? 'skipped';
         reason = ctx.status ? ctx.reason : 'no processor produced an outcome';
       }
     } catch (error) {
       fault = error instanceof ChainFault ? error.cause : error;
+      if (error instanceof ChainFault) run = { decidedBy: error.processor };
       status = 'failed';
       reason = ctx?.reason ?? (error instanceof Error ? error.message : String(error));
     } finally {
@@ -131,11 +166,14 @@ export class Dispatcher {
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
       status,
       ...(reason === undefined ? {} : { reason }),
+      ...(run.decidedBy ? { decidedBy: run.decidedBy } : {}),
       ...(lock ? { lock: { fence: lock.fence } } : {}),
+      ...(this.dryRun ? { dryRun: true } : {}),
+      ...(Object.keys(params.payload).length > 0 ? { payload: params.payload } : {}),
       steps: ctx?.steps ?? [],
     };
-    await this.#deps.traces.append(trace).catch(() => undefined);
+    if (!this.dryRun) await this.#deps.traces.append(trace).catch(() => undefined);
     this.#deps.observer?.chainFinished(trace, fault);
-    return outcome;
+    return { outcome, trace };
   }
 }

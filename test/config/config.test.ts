@@ -110,7 +110,7 @@ describe('configuration', () => {
 
   it('`strategy-center validate` prints the problems and exits 1', () => {
     const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
-    expect(execFileSync('node', [cli, 'validate', SAMPLE_CONFIG], { encoding: 'utf8' })).toMatch(/is valid: 1 template/);
+    expect(execFileSync('node', [cli, 'validate', SAMPLE_CONFIG], { encoding: 'utf8' })).toMatch(/is valid: 2 template/);
     let failure: any;
     try {
       execFileSync('node', [cli, 'validate', '/nonexistent.yaml'], { encoding: 'utf8', stdio: 'pipe' });

@@ -13,6 +13,6 @@ describeInstanceStoreConformance('memory', async () => ({ store: new MemoryInsta
 describeLockStoreConformance('memory', async () => ({ store: new MemoryLockStore(), close: nothingToClose }));
 describeBehaviorCounterConformance('memory', async () => ({ store: new MemoryBehaviorCounter(), close: nothingToClose }));
 describeTraceStoreConformance('memory', async ({ maxTracesPerEvent }) => ({
-  store: new MemoryTraceStore(10_000, maxTracesPerEvent),
+  store: new MemoryTraceStore({ perEvent: maxTracesPerEvent }),
   close: nothingToClose,
 }));

@@ -55,6 +55,19 @@ export function describeTraceStoreConformance(name: string, make: MakeSubject<Tr
       expect(await traces.byEvent('e2')).toHaveLength(1);
     });
 
+    it('lists an instance’s traces and the deployment’s recent ones, newest first and bounded by the limit', async () => {
+      const traces = await open();
+      await traces.append(trace('e1', 'act-1', { userId: 'u1' }));
+      await traces.append(trace('e2', 'act-1', { userId: 'u2' }));
+      await traces.append(trace('e3', 'act-1', { userId: 'u1', payload: { itemIds: ['sku-001'] } }));
+      await traces.append(trace('e4', 'act-2', { userId: 'u1' }));
+      expect((await traces.byInstance('act-1', 'u1', 10)).map((t) => t.eventId)).toEqual(['e3', 'e1']);
+      expect((await traces.byInstance('act-1', 'u1', 1)).map((t) => t.eventId)).toEqual(['e3']);
+      expect(await traces.byInstance('act-9', 'u1', 10)).toEqual([]);
+      expect((await traces.recent(3)).map((t) => t.eventId)).toEqual(['e4', 'e3', 'e2']);
+      expect((await traces.byInstance('act-1', 'u1', 1))[0]?.payload).toEqual({ itemIds: ['sku-001'] });
+    });
+
     it('keeps only the newest traces of an event', async () => {
       const traces = await open({ maxTracesPerEvent: 3 });
       for (let i = 1; i <= 7; i++) await traces.append(trace('e1', `act-${i}`));

@@ -4,6 +4,7 @@ import type { InstanceContext } from '../../src/domain/instance-context.js';
 import type { Processor } from '../../src/domain/processor.js';
 import { declaredTemplate, type StrategyTemplate } from '../../src/domain/strategy-template.js';
 import { MemoryActivityRepository } from '../../src/infra/memory/memory-activity-repository.js';
+import { MemoryInstanceStore } from '../../src/infra/memory/memory-instance-store.js';
 import { MemoryLockStore } from '../../src/infra/memory/memory-lock-store.js';
 import { MemoryTraceStore } from '../../src/infra/memory/memory-trace-store.js';
 import { Dispatcher } from '../../src/service/dispatcher.js';
@@ -55,6 +56,7 @@ function dispatcher(options: {
       templates: new TemplateRegistry(templates),
       processors: new ProcessorRegistry(options.processors),
       locks: new InstanceLocks(lockStore, { ttlMs: 1000, waitMs: 200 }),
+      instances: new MemoryInstanceStore(),
       traces,
       clock: { nowMs: () => NOW },
     }),

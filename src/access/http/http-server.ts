@@ -2,22 +2,24 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import { type Logger, pino } from 'pino';
 import type { App } from '../../app.js';
 import { compileActivity } from '../../config/compile-config.js';
-import { activitySchema } from '../../config/config-schema.js';
+import { activitySchema, rolloutSchema } from '../../config/config-schema.js';
 import { issuesToDetails } from '../../config/issue-path.js';
 import { toPublicAsset } from '../../domain/asset.js';
 import { InvalidInputError, NotFoundError, UnauthorizedError } from '../../domain/errors.js';
 import type { Outcome } from '../../domain/outcome.js';
-import { formatTemplateRef } from '../../domain/template-ref.js';
+import { formatTemplateRef, parseTemplateRef, type TemplateRef } from '../../domain/template-ref.js';
 import { sendError } from './error-response.js';
 import {
   activityParams,
   assetParams,
   behaviorBody,
   channelEventBody,
+  channelEventQuery,
   channelParams,
   deadLetterParams,
   deadLetterQuery,
   eventParams,
+  explainQuery,
   instanceParams,
   parseRequest,
 } from './request-schemas.js';
@@ -59,7 +61,13 @@ export function buildHttpServer(app: App, options: HttpServerOptions = {}): Fast
   http.post('/v1/channels/:channelCode/events', async (request) => {
     const { channelCode } = parseRequest(channelParams, request.params, 'params');
     const body = parseRequest(channelEventBody, request.body, 'body');
-    const result = await app.dispatcher.dispatch({ channelCode, ...body });
+    const query = parseRequest(channelEventQuery, request.query, 'query');
+    if (query.dryRun) {
+      const nowMs = query.now === undefined ? undefined : Date.parse(query.now);
+      const result = await app.dryRunDispatcher.dispatch({ channelCode, ...body }, nowMs === undefined ? {} : { nowMs });
+      return { ...result, outcomes: result.outcomes.map(publicOutcome), dryRun: true };
+    }
+    const { traces: _traces, ...result } = await app.dispatcher.dispatch({ channelCode, ...body });
     return { ...result, outcomes: result.outcomes.map(publicOutcome) };
   });
 
@@ -76,6 +84,14 @@ export function buildHttpServer(app: App, options: HttpServerOptions = {}): Fast
     if (!(await app.activities.get(activityId))) throw new NotFoundError('activity', activityId);
     const { prepared, assets } = await app.rights.instanceOf(activityId, userId);
     return { prepared, assets: assets.map((asset) => toPublicAsset(asset, now())) };
+  });
+
+  http.get('/v1/activities/:activityId/users/:userId/explain', async (request) => {
+    const { activityId, userId } = parseRequest(instanceParams, request.params, 'params');
+    const { limit } = parseRequest(explainQuery, request.query, 'query');
+    if (!(await app.activities.get(activityId))) throw new NotFoundError('activity', activityId);
+    const explanation = await app.explainer.explain(activityId, userId, limit);
+    return { ...explanation, assets: explanation.assets.map((asset) => toPublicAsset(asset, now())) };
   });
 
   http.post('/v1/assets/:assetId/redeem', async (request) => {
@@ -110,6 +126,17 @@ export function buildHttpServer(app: App, options: HttpServerOptions = {}): Fast
       ]);
     }
     return app.admin.publish(compileActivity(parsed.data), 'body');
+  });
+
+  http.put('/v1/activities/:activityId/rollout', { preHandler: requireAdmin }, async (request) => {
+    const { activityId } = parseRequest(activityParams, request.params, 'params');
+    const body = parseRequest(rolloutSchema, request.body, 'body');
+    return app.admin.rollOut(activityId, { template: parseTemplateRef(body.template) as TemplateRef, percent: body.percent });
+  });
+
+  http.delete('/v1/activities/:activityId/rollout', { preHandler: requireAdmin }, async (request) => {
+    const { activityId } = parseRequest(activityParams, request.params, 'params');
+    return app.admin.rollBack(activityId);
   });
 
   http.get('/v1/templates', { preHandler: requireAdmin }, async () => ({

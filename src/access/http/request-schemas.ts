@@ -37,6 +37,23 @@ export const assetParams = z.strictObject({ assetId: id });
 export const eventParams = z.strictObject({ eventId: id });
 export const deadLetterParams = z.strictObject({ id });
 
+export const channelEventQuery = z
+  .strictObject({
+    dryRun: z
+      .enum(['true', 'false'], { error: 'expected true or false' })
+      .default('false')
+      .transform((v) => v === 'true'),
+    now: z.iso.datetime({ offset: true, error: 'expected an ISO-8601 time such as 2026-12-24T18:00:00Z' }).optional(),
+  })
+  .refine((query) => query.dryRun || query.now === undefined, {
+    error: 'only a dry run (dryRun=true) can evaluate another time',
+    path: ['now'],
+  });
+
+export const explainQuery = z.strictObject({
+  limit: z.coerce.number({ error: 'expected a whole number' }).int({ error: 'expected a whole number' }).min(1).max(200).default(20),
+});
+
 export const deadLetterQuery = z.strictObject({
   limit: z.coerce.number({ error: 'expected a whole number' }).int().min(1).max(1000).default(100),
   includeReplayed: z

@@ -1,35 +1,58 @@
 import type { TraceStore } from '../../domain/ports/trace-store.js';
 import type { ChainTrace } from '../../domain/trace.js';
 
-/**
- * Keeps the traces of the most recent `capacity` events, older ones dropped first, and at most
- * `maxTracesPerEvent` (the newest) per event, as the Redis adapter does.
- */
+export interface TraceBounds {
+  /** Events whose traces are kept, oldest dropped first. */
+  readonly events: number;
+  readonly perEvent: number;
+  readonly perInstance: number;
+  readonly recent: number;
+}
+
+export const DEFAULT_TRACE_BOUNDS: TraceBounds = { events: 10_000, perEvent: 100, perInstance: 50, recent: 10_000 };
+
+/** The same bounds as the Redis adapter: per event, per instance and overall. */
 export class MemoryTraceStore implements TraceStore {
   readonly #byEvent = new Map<string, ChainTrace[]>();
-  readonly #capacity: number;
-  readonly #maxTracesPerEvent: number;
+  readonly #byInstance = new Map<string, ChainTrace[]>();
+  readonly #recent: ChainTrace[] = [];
+  readonly #bounds: TraceBounds;
 
-  constructor(capacity = 10_000, maxTracesPerEvent = 100) {
-    this.#capacity = capacity;
-    this.#maxTracesPerEvent = Math.max(1, maxTracesPerEvent);
+  constructor(bounds: Partial<TraceBounds> = {}) {
+    this.#bounds = { ...DEFAULT_TRACE_BOUNDS, ...bounds };
   }
 
   async append(trace: ChainTrace): Promise<void> {
-    const traces = this.#byEvent.get(trace.eventId);
-    if (traces) {
-      traces.push(trace);
-      if (traces.length > this.#maxTracesPerEvent) traces.splice(0, traces.length - this.#maxTracesPerEvent);
-      return;
-    }
-    this.#byEvent.set(trace.eventId, [trace]);
-    if (this.#byEvent.size > this.#capacity) {
-      const oldest = this.#byEvent.keys().next().value;
-      if (oldest !== undefined) this.#byEvent.delete(oldest);
-    }
+    const { events, perEvent, perInstance, recent } = this.#bounds;
+    pushBounded(this.#byEvent, trace.eventId, trace, perEvent, events);
+    pushBounded(this.#byInstance, `${trace.activityId}:${trace.userId}`, trace, perInstance, events);
+    this.#recent.push(trace);
+    if (this.#recent.length > recent) this.#recent.splice(0, this.#recent.length - recent);
   }
 
   async byEvent(eventId: string): Promise<readonly ChainTrace[]> {
     return [...(this.#byEvent.get(eventId) ?? [])];
+  }
+
+  async byInstance(activityId: string, userId: string, limit: number): Promise<readonly ChainTrace[]> {
+    return [...(this.#byInstance.get(`${activityId}:${userId}`) ?? [])].reverse().slice(0, limit);
+  }
+
+  async recent(limit: number): Promise<readonly ChainTrace[]> {
+    return this.#recent.slice(-limit).reverse();
+  }
+}
+
+function pushBounded(lists: Map<string, ChainTrace[]>, key: string, trace: ChainTrace, perList: number, maxLists: number): void {
+  const list = lists.get(key);
+  if (list) {
+    list.push(trace);
+    if (list.length > perList) list.splice(0, list.length - perList);
+    return;
+  }
+  lists.set(key, [trace]);
+  if (lists.size > maxLists) {
+    const oldest = lists.keys().next().value;
+    if (oldest !== undefined) lists.delete(oldest);
   }
 }

@@ -1,9 +1,11 @@
 import { Redis } from 'ioredis';
 import type { BehaviorCounter } from '../../domain/ports/behavior-counter.js';
+import type { ChangeFeed } from '../../domain/ports/change-feed.js';
 import type { InstanceStore } from '../../domain/ports/instance-store.js';
 import type { LockStore } from '../../domain/ports/lock-store.js';
 import type { TraceStore } from '../../domain/ports/trace-store.js';
 import { RedisBehaviorCounter } from './redis-behavior-counter.js';
+import { RedisChangeFeed } from './redis-change-feed.js';
 import { RedisInstanceStore } from './redis-instance-store.js';
 import { RedisLockStore } from './redis-lock-store.js';
 import { RedisTraceStore } from './redis-trace-store.js';
@@ -30,6 +32,8 @@ export interface RedisAdapters {
   readonly locks: LockStore;
   readonly behaviors: BehaviorCounter;
   readonly traces: TraceStore;
+  /** Pub/sub on `<prefix>config-changes`; each subscription holds its own connection. */
+  readonly changeFeed: ChangeFeed;
   close(): Promise<void>;
 }
 
@@ -39,13 +43,16 @@ export function createRedisAdapters(options: RedisAdapterOptions): RedisAdapters
   // Without a listener ioredis logs every failed reconnect to stderr.
   redis.on('error', options.onConnectionError ?? (() => undefined));
   const { prefix } = options;
+  const changeFeed = new RedisChangeFeed(redis, { channel: `${prefix}config-changes`, onError: options.onConnectionError });
   return {
     redis,
     instances: new RedisInstanceStore(redis, { prefix, fenceRetentionMs: options.fenceRetentionMs }),
     locks: new RedisLockStore(redis, { prefix }),
     behaviors: new RedisBehaviorCounter(redis, { prefix }),
     traces: new RedisTraceStore(redis, { prefix, ttlMs: options.traceTtlMs, maxTracesPerEvent: options.maxTracesPerEvent }),
+    changeFeed,
     close: async () => {
+      await changeFeed.close();
       // QUIT waits for replies in flight; a connection that never came up has nothing to wait for.
       if (redis.status === 'ready') {
         await redis.quit().catch(() => redis.disconnect());

@@ -39,6 +39,14 @@ export class RedisKeys {
   trace(eventId: string): string {
     return `${this.prefix}trace:{${eventId}}`;
   }
+
+  instanceTraces(instance: InstanceKey): string {
+    return `${this.prefix}traces:${instanceTag(instance)}`;
+  }
+
+  recentTraces(): string {
+    return `${this.prefix}traces:recent`;
+  }
 }
 
 function instanceTag(instance: InstanceKey): string {

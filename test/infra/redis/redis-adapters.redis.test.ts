@@ -63,6 +63,8 @@ describe('redis adapters', () => {
         `${prefix}lock:{act-1:u1}:fence`,
         `${prefix}prepared:{act-1:u1}`,
         `${prefix}trace:{e1}`,
+        `${prefix}traces:recent`,
+        `${prefix}traces:{act-1:u1}`,
       ].sort(),
     );
   });

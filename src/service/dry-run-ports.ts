@@ -1,0 +1,55 @@
+import { isUsable } from '../domain/asset.js';
+import type { InstanceStore } from '../domain/ports/instance-store.js';
+import type { IssueResult, RightsLedger } from '../domain/ports/rights-ledger.js';
+
+/**
+ * Ports for dry runs: reads go to the real adapters, writes are answered as the real adapter would
+ * answer them and leave no trace. Processors run unchanged on top of them.
+ */
+export function simulatedInstanceStore(real: InstanceStore): InstanceStore {
+  return {
+    getPrepared: (key) => real.getPrepared(key),
+    putPrepared: async () => {},
+    deletePrepared: async () => {},
+  };
+}
+
+/** Answers `issue` from the real ledger's state in the port's order of checks, taking no stock. */
+export function simulatedLedger(real: RightsLedger): RightsLedger {
+  return {
+    ensurePool: async (pool, total) => (await real.stock(pool)) ?? { pool, total, remaining: total },
+    async issue(request): Promise<IssueResult> {
+      const held = await real.listAssets(request.activityId, request.userId);
+      const sameKey = held.find((asset) => asset.idempotencyKey === request.idempotencyKey);
+      if (sameKey) return { kind: 'existing', asset: sameKey };
+      const usable = held.find((asset) => isUsable(asset, request.nowMs));
+      if (usable) return { kind: 'held', asset: usable };
+      if (held.length >= request.perUser) return { kind: 'limit_reached', held: held.length };
+      const stock = await real.stock(request.pool);
+      if (!stock || stock.remaining <= 0) return { kind: 'out_of_stock' };
+      return {
+        kind: 'issued',
+        asset: {
+          id: `dry-run:${request.idempotencyKey}`,
+          activityId: request.activityId,
+          userId: request.userId,
+          pool: request.pool,
+          status: 'active',
+          issuedAt: new Date(request.nowMs).toISOString(),
+          expiresAt: new Date(request.nowMs + request.validForMs).toISOString(),
+          idempotencyKey: request.idempotencyKey,
+          eventId: request.eventId,
+        },
+      };
+    },
+    listAssets: (activityId, userId) => real.listAssets(activityId, userId),
+    getAsset: (assetId) => real.getAsset(assetId),
+    redeem: async (assetId, nowMs) => {
+      const asset = await real.getAsset(assetId);
+      if (!asset) return { kind: 'not_found' };
+      if (!isUsable(asset, nowMs)) return { kind: 'not_usable', asset };
+      return { kind: 'redeemed', asset: { ...asset, status: 'redeemed', redeemedAt: new Date(nowMs).toISOString() } };
+    },
+    stock: (pool) => real.stock(pool),
+  };
+}
