@@ -4,10 +4,12 @@ import { Command, InvalidArgumentError } from 'commander';
 import { type Logger, pino } from 'pino';
 import { runDemo } from './access/cli/demo.js';
 import { formatTable } from './access/cli/format-table.js';
+import { formatReplayReport, progressBar, replay } from './access/cli/replay.js';
 import { buildHttpServer } from './access/http/http-server.js';
 import { type AppEnvironment, createApp } from './app.js';
 import { loadConfig } from './config/load-config.js';
 import { InvalidInputError, StrategyCenterError } from './domain/errors.js';
+import { formatTemplateRef, parseTemplateRef, type TemplateRef } from './domain/template-ref.js';
 import { createPostgresAdapters } from './infra/postgres/postgres-adapters.js';
 import { builtInProcessors } from './processors/built-in-processors.js';
 
@@ -180,6 +182,35 @@ program
   });
 
 program
+  .command('replay')
+  .description('run recorded events through two template versions in isolated dry runs and compare the outcomes')
+  .requiredOption('--events <file>', 'recorded events, one JSON object per line (GET /v1/events/export writes them)')
+  .requiredOption('--template <ref>', 'the candidate version, e.g. item-promotion@3.0', templateRefArgument)
+  .requiredOption('--baseline <ref>', 'the version to compare with, e.g. item-promotion@2.0', templateRefArgument)
+  .option('-c, --config <file>', 'configuration file with both versions', DEFAULT_CONFIG)
+  .option('--json', 'print the full report as JSON')
+  .action(async (options: { events: string; template: TemplateRef; baseline: TemplateRef; config: string; json?: boolean }) => {
+    const [candidateApp, baselineApp] = await Promise.all([
+      createApp({ configPath: options.config, env: {} }),
+      createApp({ configPath: options.config, env: {} }),
+    ]).catch(fail);
+    try {
+      const report = await replay({
+        file: options.events,
+        candidate: { app: candidateApp, template: options.template },
+        baseline: { app: baselineApp, template: options.baseline },
+        ...(options.json ? {} : { progress: progressBar() }),
+      });
+      const [baseline, candidate] = [formatTemplateRef(options.baseline), formatTemplateRef(options.template)];
+      console.log(options.json ? JSON.stringify(report, null, 2) : formatReplayReport(report, baseline, candidate));
+    } catch (error) {
+      fail(error);
+    } finally {
+      await Promise.all([candidateApp.close(), baselineApp.close()]);
+    }
+  });
+
+program
   .command('validate')
   .description('check a configuration file and print every problem with the path of its field')
   .argument('<file>', 'configuration file (YAML or JSON)')
@@ -206,6 +237,12 @@ function stopOnSignals(logger: Logger, shutdown: () => Promise<void>): void {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+function templateRefArgument(text: string): TemplateRef {
+  const ref = parseTemplateRef(text);
+  if (!ref) throw new InvalidArgumentError('expected a template reference such as item-promotion@3.0');
+  return ref;
 }
 
 function positive(text: string): number {

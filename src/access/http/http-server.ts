@@ -8,6 +8,7 @@ import { toPublicAsset } from '../../domain/asset.js';
 import { InvalidInputError, NotFoundError, UnauthorizedError } from '../../domain/errors.js';
 import type { Outcome } from '../../domain/outcome.js';
 import { formatTemplateRef, parseTemplateRef, type TemplateRef } from '../../domain/template-ref.js';
+import { exportEvents } from '../event-export.js';
 import { sendError } from './error-response.js';
 import {
   activityParams,
@@ -20,6 +21,7 @@ import {
   deadLetterQuery,
   eventParams,
   explainQuery,
+  exportQuery,
   instanceParams,
   parseRequest,
 } from './request-schemas.js';
@@ -97,6 +99,13 @@ export function buildHttpServer(app: App, options: HttpServerOptions = {}): Fast
   http.post('/v1/assets/:assetId/redeem', async (request) => {
     const { assetId } = parseRequest(assetParams, request.params, 'params');
     return toPublicAsset(await app.rights.redeem(assetId), now());
+  });
+
+  http.get('/v1/events/export', { preHandler: requireAdmin }, async (request, reply) => {
+    const { limit } = parseRequest(exportQuery, request.query, 'query');
+    const traces = await app.traces.recent(limit);
+    reply.header('content-type', 'application/x-ndjson');
+    return exportEvents(traces);
   });
 
   http.get('/v1/events/:eventId/trace', async (request) => {

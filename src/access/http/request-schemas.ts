@@ -54,6 +54,15 @@ export const explainQuery = z.strictObject({
   limit: z.coerce.number({ error: 'expected a whole number' }).int({ error: 'expected a whole number' }).min(1).max(200).default(20),
 });
 
+export const exportQuery = z.strictObject({
+  limit: z.coerce
+    .number({ error: 'expected a whole number' })
+    .int({ error: 'expected a whole number' })
+    .min(1)
+    .max(100_000)
+    .default(10_000),
+});
+
 export const deadLetterQuery = z.strictObject({
   limit: z.coerce.number({ error: 'expected a whole number' }).int().min(1).max(1000).default(100),
   includeReplayed: z

@@ -15,6 +15,7 @@ export class InProcessBroker implements Broker {
   #inFlight = 0;
   #closed = false;
   readonly #idle = new Set<() => void>();
+  readonly #settledWaiters = new Set<() => void>();
   readonly #retryDelayMs: (attempt: number) => number;
 
   constructor(options: { retryDelayMs?: (attempt: number) => number } = {}) {
@@ -38,8 +39,9 @@ export class InProcessBroker implements Broker {
     this.#pump();
     return {
       close: async () => {
+        // Stop taking messages; what is queued stays queued for the next subscriber.
         this.#handler = undefined;
-        await this.drained();
+        await this.#settled();
       },
     };
   }
@@ -48,6 +50,12 @@ export class InProcessBroker implements Broker {
   drained(): Promise<void> {
     if (this.#isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.#idle.add(resolve));
+  }
+
+  /** Resolves when no delivery is in flight. */
+  #settled(): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#settledWaiters.add(resolve));
   }
 
   async close(): Promise<void> {
@@ -81,6 +89,10 @@ export class InProcessBroker implements Broker {
       verdict = 'retry';
     }
     this.#inFlight -= 1;
+    if (this.#inFlight === 0) {
+      for (const resolve of this.#settledWaiters) resolve();
+      this.#settledWaiters.clear();
+    }
     if (verdict === 'retry' && !this.#closed) {
       const timer = setTimeout(() => {
         this.#retryTimers.delete(timer);
