@@ -1,5 +1,6 @@
 /** Dependencies point inward: access/infra -> service -> domain. Checked by `npm run lint`. */
-const IO_LIBRARIES = '^(ioredis|pg|amqplib|nats|fastify|pino|prom-client|commander|bullmq|node:(fs|net|http|https|child_process|dgram|tls))';
+const IO_LIBRARIES =
+  '^(node_modules/(ioredis|pg|pg-[a-z-]+|amqplib|nats|fastify|pino|prom-client|commander|bullmq)/|(node:)?(fs|fs/promises|net|http|https|child_process|dgram|tls)$)';
 
 module.exports = {
   forbidden: [

@@ -27,6 +27,19 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
     };
   }
   const fastifyError = error as Partial<FastifyError>;
+  if (fastifyError.statusCode === 415) {
+    const message = `unsupported content type: send the body as JSON with content-type: application/json`;
+    return {
+      status: 415,
+      body: {
+        error: {
+          code: 'unsupported_media_type',
+          message,
+          details: [{ path: 'headers.content-type', message: 'expected application/json' }],
+        },
+      },
+    };
+  }
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {
     // Fastify's own refusals: malformed JSON, wrong content type, body too large.
     return {
