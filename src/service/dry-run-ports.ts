@@ -1,4 +1,5 @@
 import { isUsable } from '../domain/asset.js';
+import { newAsset, refusalBeforeStock } from '../domain/issuance.js';
 import type { InstanceStore } from '../domain/ports/instance-store.js';
 import type { IssueResult, RightsLedger } from '../domain/ports/rights-ledger.js';
 
@@ -19,28 +20,11 @@ export function simulatedLedger(real: RightsLedger): RightsLedger {
   return {
     ensurePool: async (pool, total) => (await real.stock(pool)) ?? { pool, total, remaining: total },
     async issue(request): Promise<IssueResult> {
-      const held = await real.listAssets(request.activityId, request.userId);
-      const sameKey = held.find((asset) => asset.idempotencyKey === request.idempotencyKey);
-      if (sameKey) return { kind: 'existing', asset: sameKey };
-      const usable = held.find((asset) => isUsable(asset, request.nowMs));
-      if (usable) return { kind: 'held', asset: usable };
-      if (held.length >= request.perUser) return { kind: 'limit_reached', held: held.length };
+      const refusal = refusalBeforeStock(request, await real.listAssets(request.activityId, request.userId));
+      if (refusal) return refusal;
       const stock = await real.stock(request.pool);
       if (!stock || stock.remaining <= 0) return { kind: 'out_of_stock' };
-      return {
-        kind: 'issued',
-        asset: {
-          id: `dry-run:${request.idempotencyKey}`,
-          activityId: request.activityId,
-          userId: request.userId,
-          pool: request.pool,
-          status: 'active',
-          issuedAt: new Date(request.nowMs).toISOString(),
-          expiresAt: new Date(request.nowMs + request.validForMs).toISOString(),
-          idempotencyKey: request.idempotencyKey,
-          eventId: request.eventId,
-        },
-      };
+      return { kind: 'issued', asset: newAsset(request, `dry-run:${request.idempotencyKey}`) };
     },
     listAssets: (activityId, userId) => real.listAssets(activityId, userId),
     getAsset: (assetId) => real.getAsset(assetId),

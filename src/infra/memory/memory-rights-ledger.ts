@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Asset, isUsable } from '../../domain/asset.js';
+import { newAsset, refusalBeforeStock } from '../../domain/issuance.js';
 import type { IssueRequest, IssueResult, PoolStock, RedeemResult, RightsLedger } from '../../domain/ports/rights-ledger.js';
 
 /**
@@ -26,27 +27,15 @@ export class MemoryRightsLedger implements RightsLedger {
   }
 
   async issue(request: IssueRequest): Promise<IssueResult> {
-    const existing = this.#byKey.get(request.idempotencyKey);
-    if (existing) return { kind: 'existing', asset: existing };
+    const keyed = this.#byKey.get(request.idempotencyKey);
     const instanceKey = `${request.activityId}:${request.userId}`;
     const held = this.#byInstance.get(instanceKey) ?? [];
-    const usable = held.find((asset) => isUsable(asset, request.nowMs));
-    if (usable) return { kind: 'held', asset: usable };
-    if (held.length >= request.perUser) return { kind: 'limit_reached', held: held.length };
+    const refusal = refusalBeforeStock(request, keyed ? [keyed, ...held] : held);
+    if (refusal) return refusal;
     const pool = this.#pools.get(request.pool);
     if (!pool || pool.remaining <= 0) return { kind: 'out_of_stock' };
     pool.remaining -= 1;
-    const asset: Asset = {
-      id: randomUUID(),
-      activityId: request.activityId,
-      userId: request.userId,
-      pool: request.pool,
-      status: 'active',
-      issuedAt: new Date(request.nowMs).toISOString(),
-      expiresAt: new Date(request.nowMs + request.validForMs).toISOString(),
-      idempotencyKey: request.idempotencyKey,
-      eventId: request.eventId,
-    };
+    const asset = newAsset(request, randomUUID());
     this.#assets.set(asset.id, asset);
     this.#byKey.set(asset.idempotencyKey, asset);
     this.#byInstance.set(instanceKey, [...held, asset]);

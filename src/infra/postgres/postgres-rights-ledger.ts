@@ -1,6 +1,7 @@
 import type pg from 'pg';
-import { type Asset, isUsable } from '../../domain/asset.js';
+import type { Asset } from '../../domain/asset.js';
 import { InvalidInputError, StrategyCenterError } from '../../domain/errors.js';
+import { refusalBeforeStock } from '../../domain/issuance.js';
 import type { IssueRequest, IssueResult, PoolStock, RedeemResult, RightsLedger } from '../../domain/ports/rights-ledger.js';
 import { ASSET_COLUMNS, type AssetRow, toAsset } from './asset-row.js';
 import { type PgRunner, Rollback } from './pg-runner.js';
@@ -112,12 +113,8 @@ async function issueWithin(client: pg.PoolClient, request: IssueRequest): Promis
      ORDER BY seq`,
     [request.activityId, request.userId, request.idempotencyKey],
   );
-  const assets = known.rows.map(toAsset);
-  const keyed = assets.find((asset) => asset.idempotencyKey === request.idempotencyKey);
-  if (keyed) return { kind: 'existing', asset: keyed };
-  const usable = assets.find((asset) => isUsable(asset, request.nowMs));
-  if (usable) return { kind: 'held', asset: usable };
-  if (assets.length >= request.perUser) return { kind: 'limit_reached', held: assets.length };
+  const refusal = refusalBeforeStock(request, known.rows.map(toAsset));
+  if (refusal) return refusal;
 
   const taken = await client.query(
     'UPDATE benefit_pools SET remaining = remaining - 1, updated_at = now() WHERE id = $1 AND remaining > 0 RETURNING id',
