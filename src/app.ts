@@ -1,43 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { behaviorConsumer } from './access/behavior-consumer.js';
 import { BehaviorIntake } from './access/behavior-intake.js';
 import { parseBehaviorMessage } from './access/behavior-message.js';
+import { FaultInjector } from './access/chaos/fault-injection.js';
 import { Metrics } from './access/metrics.js';
+import { watchConfigFile } from './config/config-file-watcher.js';
 import { type LoadedConfig, loadConfig } from './config/load-config.js';
 import { ConflictError, NotFoundError, StrategyCenterError } from './domain/errors.js';
 import type { ActivityRepository } from './domain/ports/activity-repository.js';
 import type { BehaviorCounter } from './domain/ports/behavior-counter.js';
 import type { Broker, Subscription } from './domain/ports/broker.js';
 import type { Catalog, Recall } from './domain/ports/catalog.js';
+import type { ChangeFeed } from './domain/ports/change-feed.js';
+import type { ChangeLog } from './domain/ports/change-log.js';
 import { type Clock, systemClock } from './domain/ports/clock.js';
 import type { DeadLetter, DeadLetterStore } from './domain/ports/dead-letter-store.js';
+import type { EventFingerprints } from './domain/ports/event-fingerprints.js';
 import type { InstanceStore } from './domain/ports/instance-store.js';
 import type { LockStore } from './domain/ports/lock-store.js';
 import type { RightsLedger } from './domain/ports/rights-ledger.js';
+import type { TemplateStore } from './domain/ports/template-store.js';
 import type { TraceStore } from './domain/ports/trace-store.js';
 import type { Processor } from './domain/processor.js';
-import { declaredTemplate, type StrategyTemplate } from './domain/strategy-template.js';
+import type { StrategyTemplate } from './domain/strategy-template.js';
+import { formatTemplateRef } from './domain/template-ref.js';
 import { createBroker } from './infra/broker/create-broker.js';
 import { StaticCatalog } from './infra/catalog/static-catalog.js';
 import { InProcessBroker } from './infra/memory/in-process-broker.js';
 import { MemoryActivityRepository } from './infra/memory/memory-activity-repository.js';
 import { MemoryBehaviorCounter } from './infra/memory/memory-behavior-counter.js';
+import { MemoryChangeFeed } from './infra/memory/memory-change-feed.js';
+import { MemoryChangeLog } from './infra/memory/memory-change-log.js';
 import { MemoryDeadLetterStore } from './infra/memory/memory-dead-letter-store.js';
+import { MemoryEventFingerprints } from './infra/memory/memory-event-fingerprints.js';
 import { MemoryInstanceStore } from './infra/memory/memory-instance-store.js';
 import { MemoryLockStore } from './infra/memory/memory-lock-store.js';
 import { MemoryRightsLedger } from './infra/memory/memory-rights-ledger.js';
+import { MemoryTemplateStore } from './infra/memory/memory-template-store.js';
 import { MemoryTraceStore } from './infra/memory/memory-trace-store.js';
 import { createPostgresAdapters } from './infra/postgres/postgres-adapters.js';
 import { createRedisAdapters } from './infra/redis/redis-adapters.js';
+import { RedisEventFingerprints } from './infra/redis/redis-event-fingerprints.js';
 import { builtInProcessors } from './processors/built-in-processors.js';
 import type { ProcessorDeps } from './processors/processor-deps.js';
 import { ActivityAdmin } from './service/activity-admin.js';
+import { CachedActivityRepository } from './service/cached-activity-repository.js';
+import { ConfigChanges } from './service/config-changes.js';
 import { Dispatcher } from './service/dispatcher.js';
 import { simulatedInstanceStore, simulatedLedger } from './service/dry-run-ports.js';
+import { EventIdentity } from './service/event-identity.js';
 import { Explainer } from './service/explain.js';
 import { InstanceLocks, type LockOptions } from './service/instance-lock.js';
+import { LiveConfig } from './service/live-config.js';
 import { ProcessorRegistry } from './service/processor-registry.js';
 import { retrying } from './service/retry.js';
+import { TemplateAdmin } from './service/template-admin.js';
 import { TemplateRegistry } from './service/template-registry.js';
 import { UserRights } from './service/user-rights.js';
 
@@ -53,6 +72,12 @@ export interface AppEnvironment {
   readonly DATABASE_SCHEMA?: string;
   /** `true` applies pending PostgreSQL migrations at start (else run `strategy-center migrate`). */
   readonly MIGRATE?: string;
+  /** Chaos testing only: faults to inject (see access/chaos/fault-injection.ts). Unset: none, as in production. */
+  readonly STRATEGY_CENTER_FAULTS?: string;
+  /** Ms a delivery may stay unsettled before the broker hands it to another worker. Default 30000. */
+  readonly BROKER_ACK_WAIT_MS?: string;
+  /** Ms a publish waits for an unreachable broker before `POST /v1/behaviors` answers 503. Default 10000. */
+  readonly BROKER_PUBLISH_TIMEOUT_MS?: string;
 }
 
 export interface AppOptions {
@@ -67,6 +92,10 @@ export interface AppOptions {
   readonly lock?: Partial<LockOptions>;
   /** Deliveries of a behavior message before it is dead-lettered. */
   readonly maxDeliveryAttempts?: number;
+  /** Watch the config file and apply its changes while running (`serve` and `worker` do). Default false. */
+  readonly watchConfig?: boolean;
+  /** Full reload of templates and activities this often, behind the change feed. Default 30 s. */
+  readonly configRefreshIntervalMs?: number;
 }
 
 /** The adapters behind the ports, and how to let go of them. */
@@ -76,9 +105,16 @@ interface Backends {
   readonly locks: LockStore;
   readonly behaviors: BehaviorCounter;
   readonly traces: TraceStore;
-  readonly activities: ActivityRepository;
+  /** Reads served from a snapshot that the live configuration keeps current. */
+  readonly activities: CachedActivityRepository;
   readonly ledger: RightsLedger;
   readonly deadLetters: DeadLetterStore;
+  /** What each event id was first used with (Redis with REDIS_URL, else in memory). */
+  readonly eventFingerprints: EventFingerprints;
+  readonly templateStore: TemplateStore;
+  readonly changeLog: ChangeLog;
+  /** PostgreSQL LISTEN/NOTIFY with DATABASE_URL, else Redis pub/sub with REDIS_URL, else in-process. */
+  readonly changeFeed: ChangeFeed;
   readonly broker: Broker;
   close(): Promise<void>;
 }
@@ -89,10 +125,18 @@ export interface App {
   readonly dispatcher: Dispatcher;
   /** Runs chains with every write simulated: outcomes and traces as they would be. */
   readonly dryRunDispatcher: Dispatcher;
+  /** Refuses an event id reused with different content (HTTP and broker edges call it before dispatch). */
+  readonly eventIdentity: EventIdentity;
   readonly intake: BehaviorIntake;
   readonly rights: UserRights;
   readonly explainer: Explainer;
   readonly admin: ActivityAdmin;
+  /** Publishes declared templates (admin API, config file). */
+  readonly templateAdmin: TemplateAdmin;
+  /** Hot reload: the config file, other processes' changes, the periodic refresh. */
+  readonly liveConfig: LiveConfig;
+  /** Every change of activities and templates: who, when, before, after. */
+  readonly changeLog: ChangeLog;
   readonly activities: ActivityRepository;
   readonly templates: TemplateRegistry;
   readonly processors: ProcessorRegistry;
@@ -115,26 +159,63 @@ export async function createApp(options: AppOptions): Promise<App> {
   const env = options.env ?? {};
   const clock = options.clock ?? systemClock;
   const logger = options.logger;
+  // Off (every port and processor as is) unless STRATEGY_CENTER_FAULTS names faults.
+  const faults = FaultInjector.fromEnvironment(env.STRATEGY_CENTER_FAULTS, (fault) => logger?.warn({ fault }, 'fault injected'));
+  if (faults.active) logger?.warn({ faults: faults.plan }, 'FAULT INJECTION IS ON (STRATEGY_CENTER_FAULTS): for chaos tests only');
   const backends = await openBackends(env, logger);
   const catalogPlaceholder = new StaticCatalog([]);
   const processorDeps = {
     activities: backends.activities,
     instances: backends.instances,
-    ledger: backends.ledger,
+    ledger: faults.ledger(backends.ledger),
     catalog: catalogPlaceholder as Catalog,
     recall: catalogPlaceholder as Recall,
   };
-  const processors = new ProcessorRegistry(builtInProcessors(processorDeps));
+  const processors = new ProcessorRegistry(faults.processors(builtInProcessors(processorDeps)));
   for (const processor of options.processors?.(processorDeps) ?? []) processors.register(processor);
   const templates = new TemplateRegistry(options.templates ?? []);
 
+  // Names this process in change notices: it applies its own changes already.
+  const origin = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  // Without PostgreSQL each process keeps its own records: change notices must carry the new value.
+  const sharedRecords = backends.describe.records !== 'memory';
+  const changes = new ConfigChanges({ log: backends.changeLog, feed: backends.changeFeed, clock, origin, carryBodies: !sharedRecords });
+  const admin = new ActivityAdmin({ activities: backends.activities, ledger: processorDeps.ledger, templates, changes });
+  const templateAdmin = new TemplateAdmin({
+    store: backends.templateStore,
+    registry: templates,
+    codeTemplateRefs: (options.templates ?? []).map(formatTemplateRef),
+    changes,
+  });
+  const liveConfig = new LiveConfig({
+    activities: backends.activities,
+    registry: templates,
+    templateAdmin,
+    activityAdmin: admin,
+    changeLog: backends.changeLog,
+    feed: backends.changeFeed,
+    clock,
+    origin,
+    processorNames: () => processors.names(),
+    codeTemplates: options.templates ?? [],
+    loadFile: (context) => loadConfig(options.configPath, context),
+    ...(options.watchConfig
+      ? {
+          watchFile: (path: string, onChange: () => void) =>
+            watchConfigFile(path, onChange, {
+              onError: (error) => logger?.warn({ err: error, path }, 'config file watch failed; re-arming'),
+            }),
+        }
+      : {}),
+    applyNoticeBodies: !sharedRecords,
+    ...(options.configRefreshIntervalMs === undefined ? {} : { refreshIntervalMs: options.configRefreshIntervalMs }),
+    ...(logger ? { logger } : {}),
+  });
   let config: LoadedConfig;
   try {
-    config = await loadConfig(options.configPath, {
-      processorNames: processors.names(),
-      codeTemplates: templates.list(),
-    });
+    config = await liveConfig.start();
   } catch (error) {
+    await liveConfig.close();
     await backends.close();
     throw error;
   }
@@ -143,7 +224,6 @@ export async function createApp(options: AppOptions): Promise<App> {
     processorDeps.catalog = catalog;
     processorDeps.recall = catalog;
   }
-  for (const declaration of config.templates) templates.register(declaredTemplate(declaration));
   // Dry runs use the same processors on ports that read for real and simulate every write.
   const dryRunDeps = {
     ...processorDeps,
@@ -152,9 +232,6 @@ export async function createApp(options: AppOptions): Promise<App> {
   };
   const dryRunProcessors = new ProcessorRegistry(builtInProcessors(dryRunDeps));
   for (const processor of options.processors?.(dryRunDeps) ?? []) dryRunProcessors.register(processor);
-
-  const admin = new ActivityAdmin({ activities: backends.activities, ledger: processorDeps.ledger, templates });
-  for (const [i, activity] of config.activities.entries()) await admin.publish(activity, `activities[${i}]`);
 
   const metrics = new Metrics();
   const dispatcherDeps = {
@@ -168,18 +245,30 @@ export async function createApp(options: AppOptions): Promise<App> {
   };
   const dispatcher = new Dispatcher({ ...dispatcherDeps, observer: metrics });
   const dryRunDispatcher = new Dispatcher({ ...dispatcherDeps, processors: dryRunProcessors, dryRun: true });
-  const intake = new BehaviorIntake({ rules: () => config.behaviorRules, counter: backends.behaviors, broker: backends.broker, clock });
+  const intake = new BehaviorIntake({
+    rules: () => liveConfig.current.behaviorRules,
+    counter: backends.behaviors,
+    broker: backends.broker,
+    clock,
+  });
   const subscriptions: Subscription[] = [];
+  const eventIdentity = new EventIdentity(backends.eventFingerprints);
 
   return {
-    config,
+    get config() {
+      return liveConfig.current;
+    },
     backends: backends.describe,
     dispatcher,
     dryRunDispatcher,
+    eventIdentity,
     intake,
     rights: new UserRights({ instances: processorDeps.instances, ledger: processorDeps.ledger, clock }),
     explainer: new Explainer({ traces: backends.traces, ledger: backends.ledger, instances: backends.instances, clock }),
     admin,
+    templateAdmin,
+    liveConfig,
+    changeLog: backends.changeLog,
     activities: backends.activities,
     templates,
     processors,
@@ -192,6 +281,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     async startConsuming(consumeOptions = {}) {
       const handler = behaviorConsumer({
         dispatcher,
+        eventIdentity,
         deadLetters: backends.deadLetters,
         maxAttempts: options.maxDeliveryAttempts ?? 5,
         source: backends.broker.kind,
@@ -214,6 +304,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       return { ...letter, replayedAt: new Date(clock.nowMs()).toISOString() };
     },
     async close() {
+      await liveConfig.close();
       await Promise.all(subscriptions.splice(0).map((s) => s.close()));
       await backends.close();
     },
@@ -242,6 +333,8 @@ async function openBackends(env: AppEnvironment, logger: Logger | undefined): Pr
             locks: redis.locks,
             behaviors: retrying(redis.behaviors),
             traces: redis.traces,
+            changeFeed: redis.changeFeed,
+            eventFingerprints: retrying(new RedisEventFingerprints(redis.redis, { prefix: `${namespace}:` })),
           };
         })()
       : {
@@ -250,13 +343,20 @@ async function openBackends(env: AppEnvironment, logger: Logger | undefined): Pr
           locks: new MemoryLockStore(),
           behaviors: new MemoryBehaviorCounter(),
           traces: new MemoryTraceStore(),
+          changeFeed: new MemoryChangeFeed() as ChangeFeed,
+          eventFingerprints: new MemoryEventFingerprints() as EventFingerprints,
         };
-    let records: Pick<Backends, 'activities' | 'ledger' | 'deadLetters'> & { kind: string };
+    let records: Pick<Backends, 'ledger' | 'deadLetters' | 'templateStore' | 'changeLog'> & {
+      kind: string;
+      activities: ActivityRepository;
+      changeFeed?: ChangeFeed;
+    };
     if (env.DATABASE_URL) {
       const postgres = await createPostgresAdapters({
         url: env.DATABASE_URL,
         ...(env.DATABASE_SCHEMA ? { schema: env.DATABASE_SCHEMA } : {}),
         migrate: env.MIGRATE === 'true' || env.MIGRATE === '1',
+        onChangeFeedError: (error) => logger?.warn({ err: error }, 'change feed connection lost; reconnecting'),
       });
       closers.push(() => postgres.close());
       const pending = await postgres.pending();
@@ -267,19 +367,31 @@ async function openBackends(env: AppEnvironment, logger: Logger | undefined): Pr
           { details: [{ path: 'DATABASE_URL', message: `schema '${postgres.schema}' is not migrated` }] },
         );
       }
-      records = { kind: 'postgres', activities: postgres.activities, ledger: postgres.ledger, deadLetters: postgres.deadLetters };
+      records = {
+        kind: 'postgres',
+        activities: postgres.activities,
+        ledger: postgres.ledger,
+        deadLetters: postgres.deadLetters,
+        templateStore: postgres.templates,
+        changeLog: postgres.changeLog,
+        changeFeed: postgres.changeFeed,
+      };
     } else {
       records = {
         kind: 'memory',
         activities: new MemoryActivityRepository(),
         ledger: new MemoryRightsLedger(),
         deadLetters: new MemoryDeadLetterStore(),
+        templateStore: new MemoryTemplateStore(),
+        changeLog: new MemoryChangeLog(),
       };
     }
     let broker: Broker;
     if (env.BROKER_URL) {
       broker = await createBroker(env.BROKER_URL, {
         name: namespace.replace(/[^A-Za-z0-9_-]/g, '_'),
+        ...(env.BROKER_ACK_WAIT_MS ? { ackWaitMs: Number(env.BROKER_ACK_WAIT_MS) } : {}),
+        ...(env.BROKER_PUBLISH_TIMEOUT_MS ? { publishTimeoutMs: Number(env.BROKER_PUBLISH_TIMEOUT_MS) } : {}),
         onError: (error) => logger?.warn({ err: error }, 'broker fault recovered'),
       });
     } else {
@@ -290,6 +402,8 @@ async function openBackends(env: AppEnvironment, logger: Logger | undefined): Pr
       describe: { state: state.kind, records: records.kind, broker: broker.kind },
       ...state,
       ...records,
+      activities: new CachedActivityRepository(records.activities),
+      changeFeed: records.changeFeed ?? state.changeFeed,
       broker,
       close,
     };

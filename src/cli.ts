@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { type Logger, pino } from 'pino';
+import { formatChangeTable } from './access/cli/change-table.js';
 import { runDemo } from './access/cli/demo.js';
 import { formatTable } from './access/cli/format-table.js';
 import { formatReplayReport, progressBar, replay } from './access/cli/replay.js';
@@ -9,6 +10,7 @@ import { buildHttpServer } from './access/http/http-server.js';
 import { type AppEnvironment, createApp } from './app.js';
 import { loadConfig } from './config/load-config.js';
 import { InvalidInputError, StrategyCenterError } from './domain/errors.js';
+import type { ConfigChange } from './domain/ports/change-log.js';
 import { formatTemplateRef, parseTemplateRef, type TemplateRef } from './domain/template-ref.js';
 import { createPostgresAdapters } from './infra/postgres/postgres-adapters.js';
 import { builtInProcessors } from './processors/built-in-processors.js';
@@ -23,7 +25,11 @@ function port(text: string): number {
 
 function environment(): AppEnvironment {
   const { REDIS_URL, DATABASE_URL, BROKER_URL, ADMIN_TOKEN, NAMESPACE, DATABASE_SCHEMA, MIGRATE } = process.env;
-  return { REDIS_URL, DATABASE_URL, BROKER_URL, ADMIN_TOKEN, NAMESPACE, DATABASE_SCHEMA, MIGRATE };
+  const { BROKER_ACK_WAIT_MS, BROKER_PUBLISH_TIMEOUT_MS } = process.env;
+  const broker = { BROKER_ACK_WAIT_MS, BROKER_PUBLISH_TIMEOUT_MS };
+  // Chaos tests only; unset, no fault is injected (see access/chaos/fault-injection.ts).
+  const faults = { STRATEGY_CENTER_FAULTS: process.env.STRATEGY_CENTER_FAULTS };
+  return { REDIS_URL, DATABASE_URL, BROKER_URL, ADMIN_TOKEN, NAMESPACE, DATABASE_SCHEMA, MIGRATE, ...broker, ...faults };
 }
 
 /** Prints a StrategyCenterError as its details, one per line, and exits 1; anything else is a crash. */
@@ -49,9 +55,10 @@ program
   .option('-p, --port <n>', 'port to listen on', port, Number(process.env.PORT ?? 3000))
   .option('--host <host>', 'address to bind', process.env.HOST ?? '127.0.0.1')
   .option('--no-consumers', 'serve the API only; run `strategy-center worker` for the consumers')
-  .action(async (options: { config: string; port: number; host: string; consumers: boolean }) => {
+  .option('--no-watch', 'do not watch the config file (changes then need a restart or the admin API)')
+  .action(async (options: { config: string; port: number; host: string; consumers: boolean; watch: boolean }) => {
     const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
-    const app = await createApp({ configPath: options.config, env: environment(), logger }).catch(fail);
+    const app = await createApp({ configPath: options.config, env: environment(), logger, watchConfig: options.watch }).catch(fail);
     if (options.consumers) await app.startConsuming();
     const http = buildHttpServer(app, { logger });
     const address = await http.listen({ port: options.port, host: options.host }).catch(async (error: unknown) => {
@@ -97,9 +104,10 @@ program
   .description('consume behavior events from the broker and run the preparation chains (no HTTP API)')
   .option('-c, --config <file>', 'configuration file (YAML or JSON)', DEFAULT_CONFIG)
   .option('--concurrency <n>', 'messages processed at once', positive, 16)
-  .action(async (options: { config: string; concurrency: number }) => {
+  .option('--no-watch', 'do not watch the config file (changes then need a restart or the admin API)')
+  .action(async (options: { config: string; concurrency: number; watch: boolean }) => {
     const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
-    const app = await createApp({ configPath: options.config, env: environment(), logger }).catch(fail);
+    const app = await createApp({ configPath: options.config, env: environment(), logger, watchConfig: options.watch }).catch(fail);
     if (app.backends.broker === 'in-process') {
       logger.warn('BROKER_URL is not set: this worker consumes only its own in-process queue; set BROKER_URL to share work');
     }
@@ -142,6 +150,59 @@ program
       fail(error);
     }
     await app.close();
+  });
+
+program
+  .command('changes')
+  .description('list the changes of activities and templates (who, when, before/after), newest first')
+  .option('--limit <n>', 'how many', positive, 50)
+  .option('--kind <kind>', 'activity or template')
+  .option('--id <id>', 'one activity id or template id@version')
+  .option('--server <url>', 'ask a running server (GET /v1/changes, bearer ADMIN_TOKEN) instead of PostgreSQL')
+  .option('--json', 'print the changes as JSON, with before and after whole')
+  .action(async (options: { limit: number; kind?: string; id?: string; server?: string; json?: boolean }) => {
+    if (options.kind !== undefined && options.kind !== 'activity' && options.kind !== 'template') {
+      fail(new InvalidInputError(`unknown kind '${options.kind}': expected activity or template`));
+    }
+    const query = {
+      limit: options.limit,
+      ...(options.kind ? { kind: options.kind as 'activity' | 'template' } : {}),
+      ...(options.id ? { id: options.id } : {}),
+    };
+    let changes: readonly ConfigChange[];
+    if (options.server) {
+      const url = new URL('/v1/changes', options.server);
+      for (const [key, value] of Object.entries(query)) url.searchParams.set(key, String(value));
+      const token = process.env.ADMIN_TOKEN;
+      const response = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {}).catch(fail);
+      const body = (await response.json().catch(() => ({}))) as { changes?: ConfigChange[]; error?: { message?: string } };
+      if (!response.ok || !body.changes)
+        fail(new InvalidInputError(`${url} answered ${response.status}: ${body.error?.message ?? 'no change list'}`));
+      changes = body.changes;
+    } else {
+      const url = process.env.DATABASE_URL;
+      if (!url) {
+        fail(
+          new InvalidInputError(
+            'DATABASE_URL is not set: without PostgreSQL the change log lives in the serving process; ask it with --server http://HOST:PORT',
+          ),
+        );
+      }
+      const postgres = await createPostgresAdapters({
+        url,
+        ...(process.env.DATABASE_SCHEMA ? { schema: process.env.DATABASE_SCHEMA } : {}),
+      }).catch(fail);
+      try {
+        changes = await postgres.changeLog.list(query);
+      } catch (error) {
+        await postgres.close();
+        fail(error);
+      }
+      await postgres.close();
+    }
+    if (options.json) console.log(JSON.stringify(changes, null, 2));
+    else if (changes.length === 0) console.log('no changes recorded');
+    else console.log(formatChangeTable(changes));
   });
 
 program

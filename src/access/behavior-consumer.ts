@@ -1,11 +1,15 @@
 import type { Logger } from 'pino';
+import { ConflictError } from '../domain/errors.js';
 import type { Delivery, DeliveryHandler } from '../domain/ports/broker.js';
 import type { DeadLetterStore } from '../domain/ports/dead-letter-store.js';
 import type { Dispatcher } from '../service/dispatcher.js';
+import type { EventIdentity } from '../service/event-identity.js';
 import { parseBehaviorMessage } from './behavior-message.js';
 
 export interface BehaviorConsumerOptions {
   readonly dispatcher: Dispatcher;
+  /** Refuses a message whose event id was first used with other content (dead-lettered at once). */
+  readonly eventIdentity?: EventIdentity;
   readonly deadLetters: DeadLetterStore;
   /** Deliveries of one message before it is dead-lettered. */
   readonly maxAttempts: number;
@@ -14,6 +18,8 @@ export interface BehaviorConsumerOptions {
   readonly logger?: Logger;
 }
 
+const MESSAGE_PATHS = { channelCode: 'message.channelCode', userId: 'message.userId', payload: 'message.payload' };
+
 /**
  * Turns broker deliveries into dispatches. Acknowledges only after the chain finished; a failing
  * chain is retried by the broker up to `maxAttempts`, then dead-lettered with its reason; a body
@@ -21,7 +27,7 @@ export interface BehaviorConsumerOptions {
  * of a message that already took effect changes nothing.
  */
 export function behaviorConsumer(options: BehaviorConsumerOptions): DeliveryHandler {
-  const { dispatcher, deadLetters, maxAttempts, source, logger } = options;
+  const { dispatcher, eventIdentity, deadLetters, maxAttempts, source, logger } = options;
   const deadLetter = async (delivery: Delivery, reason: string) => {
     await deadLetters.add({ body: delivery.body, reason, attempts: delivery.attempt, source });
     logger?.warn({ deliveryId: delivery.id, attempts: delivery.attempt, reason }, 'message dead-lettered');
@@ -36,11 +42,14 @@ export function behaviorConsumer(options: BehaviorConsumerOptions): DeliveryHand
     }
     let reason: string;
     try {
+      await eventIdentity?.claim(message, MESSAGE_PATHS);
       const result = await dispatcher.dispatch(message);
       const failed = result.outcomes.filter((outcome) => outcome.status === 'failed');
       if (failed.length === 0) return 'ack';
       reason = failed.map((outcome) => `${outcome.activityId}: ${outcome.reason ?? 'failed'}`).join('; ');
     } catch (error) {
+      // Retrying cannot make a reused event id fit: the message goes to the dead letters now.
+      if (error instanceof ConflictError) return deadLetter(delivery, error.message);
       reason = (error as Error).message;
     }
     if (delivery.attempt >= maxAttempts) return deadLetter(delivery, `failed after ${delivery.attempt} attempts: ${reason}`);

@@ -3,7 +3,16 @@ import { type ErrorDetail, InvalidInputError, NotFoundError } from '../domain/er
 import type { ActivityRepository } from '../domain/ports/activity-repository.js';
 import type { RightsLedger } from '../domain/ports/rights-ledger.js';
 import { formatTemplateRef, type TemplateRef } from '../domain/template-ref.js';
+import { sameContent } from './canonical-json.js';
+import type { ConfigChanges } from './config-changes.js';
 import type { TemplateRegistry } from './template-registry.js';
+
+export interface ActivityPublishOptions {
+  /** Who asked: the `x-actor` header, `admin-api`, `file:<path>`; recorded in the change log. */
+  readonly actor?: string;
+  /** False for an activity that came from another process's notice. */
+  readonly notify?: boolean;
+}
 
 /**
  * Publishes activities: checks them against the registered templates, sizes the benefit pool and
@@ -13,18 +22,28 @@ export class ActivityAdmin {
   readonly #activities: ActivityRepository;
   readonly #ledger: RightsLedger;
   readonly #templates: TemplateRegistry;
+  readonly #changes: ConfigChanges | undefined;
 
-  constructor(deps: { activities: ActivityRepository; ledger: RightsLedger; templates: TemplateRegistry }) {
+  constructor(deps: { activities: ActivityRepository; ledger: RightsLedger; templates: TemplateRegistry; changes?: ConfigChanges }) {
     this.#activities = deps.activities;
     this.#ledger = deps.ledger;
     this.#templates = deps.templates;
+    this.#changes = deps.changes;
   }
 
-  async publish(activity: Activity, path = 'activity'): Promise<Activity> {
+  /** Every change (content differs from what was stored) is recorded and announced to the other processes. */
+  async publish(activity: Activity, path = 'activity', options: ActivityPublishOptions = {}): Promise<Activity> {
     const problems = this.check(activity, path);
     if (problems.length > 0) throw new InvalidInputError(`activity ${activity.id} cannot run`, problems);
+    const before = await this.#activities.get(activity.id);
     await this.#ledger.ensurePool(activity.benefit.pool, activity.benefit.stock);
     await this.#activities.put(activity);
+    if (this.#changes && !sameContent(before, activity)) {
+      await this.#changes.record(
+        { kind: 'activity', id: activity.id, before: before ?? null, after: activity, actor: options.actor ?? 'system' },
+        { notify: options.notify ?? true },
+      );
+    }
     return activity;
   }
 

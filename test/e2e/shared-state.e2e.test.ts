@@ -104,7 +104,10 @@ describe('three serve processes sharing Redis and PostgreSQL', () => {
     expect(issuedClick).toBeDefined();
     const { index, assetId } = issuedClick as { index: number; assetId: string };
     for (const server of servers) {
-      const again = await post(`${server.url}/v1/channels/home_banner/events`, { userId: `shared-${index % USERS}`, eventId: `click-${index}` });
+      const again = await post(`${server.url}/v1/channels/home_banner/events`, {
+        userId: `shared-${index % USERS}`,
+        eventId: `click-${index}`,
+      });
       expect(again.body.outcomes[0]).toMatchObject({ status: 'issued', asset: { id: assetId } });
     }
   });

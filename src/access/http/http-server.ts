@@ -10,6 +10,7 @@ import type { Outcome } from '../../domain/outcome.js';
 import { formatTemplateRef, parseTemplateRef, type TemplateRef } from '../../domain/template-ref.js';
 import { exportEvents } from '../event-export.js';
 import { sendError } from './error-response.js';
+import { registerLiveConfigRoutes, requestActor } from './live-config-routes.js';
 import {
   activityParams,
   assetParams,
@@ -25,6 +26,8 @@ import {
   instanceParams,
   parseRequest,
 } from './request-schemas.js';
+
+const EVENT_PATHS = { channelCode: 'params.channelCode', userId: 'body.userId', payload: 'body.payload' };
 
 export interface HttpServerOptions {
   readonly logger?: Logger;
@@ -69,6 +72,8 @@ export function buildHttpServer(app: App, options: HttpServerOptions = {}): Fast
       const result = await app.dryRunDispatcher.dispatch({ channelCode, ...body }, nowMs === undefined ? {} : { nowMs });
       return { ...result, outcomes: result.outcomes.map(publicOutcome), dryRun: true };
     }
+    // The event id is the client's idempotency handle: reusing it for other content is a 409.
+    if (body.eventId !== undefined) await app.eventIdentity.claim({ channelCode, ...body, eventId: body.eventId }, EVENT_PATHS);
     const { traces: _traces, ...result } = await app.dispatcher.dispatch({ channelCode, ...body });
     return { ...result, outcomes: result.outcomes.map(publicOutcome) };
   });
@@ -134,7 +139,7 @@ export function buildHttpServer(app: App, options: HttpServerOptions = {}): Fast
         { path: 'body.window.end', message: 'must be after window.start' },
       ]);
     }
-    return app.admin.publish(compileActivity(parsed.data), 'body');
+    return app.admin.publish(compileActivity(parsed.data), 'body', { actor: requestActor(request) });
   });
 
   http.put('/v1/activities/:activityId/rollout', { preHandler: requireAdmin }, async (request) => {
@@ -168,6 +173,8 @@ export function buildHttpServer(app: App, options: HttpServerOptions = {}): Fast
     const { id } = parseRequest(deadLetterParams, request.params, 'params');
     return app.replayDeadLetter(id);
   });
+
+  registerLiveConfigRoutes(http, app, { requireAdmin });
 
   http.get('/healthz', async () => ({ status: 'ok', backends: app.backends }));
 

@@ -1,12 +1,17 @@
 import pg from 'pg';
 import type { ActivityRepository } from '../../domain/ports/activity-repository.js';
+import type { ChangeLog } from '../../domain/ports/change-log.js';
 import type { DeadLetterStore } from '../../domain/ports/dead-letter-store.js';
 import type { RightsLedger } from '../../domain/ports/rights-ledger.js';
+import type { TemplateStore } from '../../domain/ports/template-store.js';
 import { migrate, pendingMigrations } from './migrate.js';
 import { PgRunner } from './pg-runner.js';
 import { PostgresActivityRepository } from './postgres-activity-repository.js';
+import { PostgresChangeFeed } from './postgres-change-feed.js';
+import { PostgresChangeLog } from './postgres-change-log.js';
 import { PostgresDeadLetterStore } from './postgres-dead-letter-store.js';
 import { PostgresRightsLedger } from './postgres-rights-ledger.js';
+import { PostgresTemplateStore } from './postgres-template-store.js';
 import { checkSchemaName, DEFAULT_SCHEMA } from './schema-name.js';
 
 export interface PostgresAdapterOptions {
@@ -17,6 +22,8 @@ export interface PostgresAdapterOptions {
   readonly migrate?: boolean;
   /** Connections in the pool; default 10. */
   readonly poolSize?: number;
+  /** Faults of the change feed's LISTEN connection, which reconnects by itself. */
+  readonly onChangeFeedError?: (error: Error) => void;
 }
 
 export interface PostgresAdapters {
@@ -24,6 +31,10 @@ export interface PostgresAdapters {
   readonly activities: ActivityRepository;
   readonly ledger: RightsLedger;
   readonly deadLetters: DeadLetterStore;
+  readonly templates: TemplateStore;
+  readonly changeLog: ChangeLog;
+  /** LISTEN/NOTIFY on a channel named after the schema; closed with the adapters. */
+  readonly changeFeed: PostgresChangeFeed;
   /** Applies pending migrations; returns the names applied now. */
   migrate(): Promise<string[]>;
   /** Migrations not yet applied. */
@@ -52,6 +63,11 @@ export async function createPostgresAdapters(options: PostgresAdapterOptions): P
   // already dropped it and opens a new one on demand, so there is nothing to do but not crash.
   pool.on('error', () => {});
   const runner = new PgRunner(pool);
+  const changeFeed = new PostgresChangeFeed(runner, {
+    url: options.url,
+    schema,
+    ...(options.onChangeFeedError ? { onError: options.onChangeFeedError } : {}),
+  });
   // pg refuses a second end(); callers (shutdown hooks, tests) may well close twice.
   let closing: Promise<void> | undefined;
   const adapters: PostgresAdapters = {
@@ -59,11 +75,14 @@ export async function createPostgresAdapters(options: PostgresAdapterOptions): P
     activities: new PostgresActivityRepository(runner),
     ledger: new PostgresRightsLedger(runner),
     deadLetters: new PostgresDeadLetterStore(runner),
+    templates: new PostgresTemplateStore(runner),
+    changeLog: new PostgresChangeLog(runner),
+    changeFeed,
     migrate: () => migrate(runner, schema),
     pending: () => pendingMigrations(runner, schema),
     schema,
     close: () => {
-      closing ??= pool.end();
+      closing ??= changeFeed.close().then(() => pool.end());
       return closing;
     },
   };

@@ -40,6 +40,11 @@ export class RedisKeys {
     return `${this.prefix}trace:{${eventId}}`;
   }
 
+  /** What an event id was first seen carrying (channel, user, payload), as hashes. */
+  eventFingerprint(eventId: string): string {
+    return `${this.prefix}event:{${eventId}}`;
+  }
+
   instanceTraces(instance: InstanceKey): string {
     return `${this.prefix}traces:${instanceTag(instance)}`;
   }

@@ -42,7 +42,16 @@ describe('PostgreSQL migrations', () => {
       const names = (await loadMigrations()).map((m) => m.name);
       expect(await adapters.migrate()).toEqual(names);
       expect(await adapters.migrate()).toEqual([]);
-      expect(await tablesIn(schema)).toEqual(['activities', 'assets', 'benefit_pools', 'dead_letters', 'schema_migrations']);
+      expect(await tablesIn(schema)).toEqual([
+        'activities',
+        'assets',
+        'benefit_pools',
+        'config_changes',
+        'dead_letters',
+        'file_applied',
+        'schema_migrations',
+        'templates',
+      ]);
       const { rows } = await admin.query<{ name: string }>(
         `SELECT name FROM ${pg.escapeIdentifier(schema)}.schema_migrations ORDER BY name`,
       );
