@@ -54,15 +54,15 @@ export class ActivityAdmin {
   }
 
   /** Starts (or changes) a rollout: `percent` of the users run `template`; one call. */
-  async rollOut(activityId: string, rollout: Rollout): Promise<Activity> {
+  async rollOut(activityId: string, rollout: Rollout, options: ActivityPublishOptions = {}): Promise<Activity> {
     const activity = await this.#existing(activityId);
-    return this.publish({ ...activity, rollout }, 'body');
+    return this.publish({ ...activity, rollout }, 'body', options);
   }
 
   /** Ends the rollout: everyone runs the activity's own template again; one call. */
-  async rollBack(activityId: string): Promise<Activity> {
+  async rollBack(activityId: string, options: ActivityPublishOptions = {}): Promise<Activity> {
     const { rollout: _ended, ...activity } = await this.#existing(activityId);
-    return this.publish(activity, 'activity');
+    return this.publish(activity, 'activity', options);
   }
 
   async #existing(activityId: string): Promise<Activity> {

@@ -145,12 +145,13 @@ export function buildHttpServer(app: App, options: HttpServerOptions = {}): Fast
   http.put('/v1/activities/:activityId/rollout', { preHandler: requireAdmin }, async (request) => {
     const { activityId } = parseRequest(activityParams, request.params, 'params');
     const body = parseRequest(rolloutSchema, request.body, 'body');
-    return app.admin.rollOut(activityId, { template: parseTemplateRef(body.template) as TemplateRef, percent: body.percent });
+    const rollout = { template: parseTemplateRef(body.template) as TemplateRef, percent: body.percent };
+    return app.admin.rollOut(activityId, rollout, { actor: requestActor(request) });
   });
 
   http.delete('/v1/activities/:activityId/rollout', { preHandler: requireAdmin }, async (request) => {
     const { activityId } = parseRequest(activityParams, request.params, 'params');
-    return app.admin.rollBack(activityId);
+    return app.admin.rollBack(activityId, { actor: requestActor(request) });
   });
 
   http.get('/v1/templates', { preHandler: requireAdmin }, async () => ({
