@@ -299,7 +299,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       if (!letter) throw new NotFoundError('dead letter', id);
       if (letter.replayedAt) throw new ConflictError(`dead letter ${id} was already replayed at ${letter.replayedAt}`);
       const message = parseBehaviorMessage(letter.body);
-      await backends.broker.publish(message);
+      // Its own message id: a de-duplicating broker would otherwise drop it as a repeat of the original.
+      await backends.broker.publish(message, { messageId: `dead-letter:${letter.id}` });
       await backends.deadLetters.markReplayed(id, clock.nowMs());
       return { ...letter, replayedAt: new Date(clock.nowMs()).toISOString() };
     },

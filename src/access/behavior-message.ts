@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { issuesToDetails } from '../config/issue-path.js';
 import { InvalidInputError } from '../domain/errors.js';
 import type { BehaviorMessage } from '../domain/ports/broker.js';
+import { jsonDepthWithin, MAX_JSON_DEPTH } from './json-depth.js';
 
 const id = z.string({ error: 'expected a non-empty string' }).min(1, { error: 'expected a non-empty string' }).max(200, {
   error: 'expected at most 200 characters',
@@ -12,7 +13,10 @@ export const behaviorMessageSchema = z.strictObject(
     channelCode: id,
     userId: id,
     eventId: id,
-    payload: z.record(z.string(), z.unknown(), { error: 'expected a JSON object' }).optional(),
+    payload: z
+      .record(z.string(), z.unknown(), { error: 'expected a JSON object' })
+      .refine((value) => jsonDepthWithin(value), { error: `expected at most ${MAX_JSON_DEPTH} levels of nesting` })
+      .optional(),
     occurredAt: z.iso.datetime({ offset: true, error: 'expected an ISO-8601 time' }).optional(),
   },
   { error: 'expected a JSON object { channelCode, userId, eventId, payload?, occurredAt? }' },

@@ -43,6 +43,15 @@ export function buildHttpServer(app: App, options: HttpServerOptions = {}): Fast
     // One log line per request is noise at thousands of requests per second; metrics cover them.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // The router's own refusals (a malformed or over-long URL) answer in the same error shape as any other 4xx.
+    frameworkErrors: (error, request, reply) =>
+      sendError(
+        error.statusCode !== undefined && error.statusCode < 500
+          ? new InvalidInputError(`invalid URL: ${error.message}`, [{ path: 'url', message: error.message }])
+          : error,
+        request,
+        reply,
+      ),
   });
 
   http.setErrorHandler((error, request, reply) => sendError(error, request, reply));

@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import { issuesToDetails } from '../../config/issue-path.js';
 import { InvalidInputError } from '../../domain/errors.js';
+import { jsonDepthWithin, MAX_JSON_DEPTH } from '../json-depth.js';
 
 const id = z
   .string({ error: 'expected a non-empty string' })
   .min(1, { error: 'expected a non-empty string' })
   .max(200, { error: 'expected at most 200 characters' });
-const jsonObject = z.record(z.string(), z.unknown(), { error: 'expected a JSON object' });
+const jsonObject = z
+  .record(z.string(), z.unknown(), { error: 'expected a JSON object' })
+  .refine((value) => jsonDepthWithin(value), { error: `expected at most ${MAX_JSON_DEPTH} levels of nesting` });
 
 export const channelEventBody = z.strictObject(
   {

@@ -23,10 +23,19 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+export interface PublishOptions {
+  /**
+   * The id a de-duplicating broker (JetStream's `Nats-Msg-Id`) drops repeats by; default the event
+   * id, so a publish retried after a timeout is stored once. A replay passes its own: it is meant
+   * to run the event again, and must not be dropped as a repeat of the original.
+   */
+  readonly messageId?: string;
+}
+
 /** Behavior-event transport. Publish resolves only once the broker has the message safely. */
 export interface Broker {
   readonly kind: string;
-  publish(message: BehaviorMessage): Promise<void>;
+  publish(message: BehaviorMessage, options?: PublishOptions): Promise<void>;
   subscribe(handler: DeliveryHandler, options: { concurrency: number }): Promise<Subscription>;
   close(): Promise<void>;
 }

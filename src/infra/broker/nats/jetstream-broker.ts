@@ -9,7 +9,7 @@ import {
   RetentionPolicy,
 } from 'nats';
 import { TransientError } from '../../../domain/errors.js';
-import type { BehaviorMessage, DeliveryHandler, Subscription } from '../../../domain/ports/broker.js';
+import type { BehaviorMessage, DeliveryHandler, PublishOptions, Subscription } from '../../../domain/ports/broker.js';
 import type { BrokerAdapter } from '../broker-adapter.js';
 import { type BrokerOptions, type CompiledBrokerOptions, compileBrokerOptions } from '../broker-options.js';
 import { redactUrl } from '../redact-url.js';
@@ -73,8 +73,8 @@ export class JetStreamBroker implements BrokerAdapter {
     }
   }
 
-  async publish(message: BehaviorMessage): Promise<void> {
-    await this.publishRaw(JSON.stringify(message), { messageId: message.eventId });
+  async publish(message: BehaviorMessage, options: PublishOptions = {}): Promise<void> {
+    await this.publishRaw(JSON.stringify(message), { messageId: options.messageId ?? message.eventId });
   }
 
   async publishRaw(body: string, options: { readonly messageId?: string } = {}): Promise<void> {

@@ -4,7 +4,7 @@ import type { BehaviorMessage, DeliveryHandler, Subscription } from '../../../do
 import type { BrokerAdapter } from '../broker-adapter.js';
 import { type BrokerOptions, type CompiledBrokerOptions, compileBrokerOptions } from '../broker-options.js';
 import { redactUrl } from '../redact-url.js';
-import { withTimeout } from '../timers.js';
+import { sleep, withTimeout } from '../timers.js';
 import { type RedisStreamKeys, redisStreamKeys } from './redis-stream-keys.js';
 import { RedisStreamSubscription, type RedisStreamTimings } from './redis-stream-subscription.js';
 
@@ -27,6 +27,7 @@ export class RedisStreamsBroker implements BrokerAdapter {
   readonly #timings: RedisStreamTimings;
   readonly #subscriptions = new Set<Subscription>();
   #subscriptionCount = 0;
+  #publisher: Redis | undefined;
 
   private constructor(redis: Redis, options: CompiledBrokerOptions, timings: RedisStreamTimings) {
     this.#redis = redis;
@@ -62,8 +63,38 @@ export class RedisStreamsBroker implements BrokerAdapter {
   async publishRaw(body: string, options: { readonly messageId?: string } = {}): Promise<void> {
     const fields =
       options.messageId === undefined ? ['body', body, 'attempt', '1'] : ['body', body, 'attempt', '1', 'origin', options.messageId];
+    const deadline = Date.now() + this.#options.publishTimeoutMs;
+    const publisher = await this.#connectedPublisher(deadline);
     // The XADD reply means Redis has the entry; how durable that is depends on the server's AOF setting.
-    await withTimeout(this.#redis.xadd(this.#keys.stream, '*', ...fields), this.#options.publishTimeoutMs, 'publishing to Redis');
+    await withTimeout(publisher.xadd(this.#keys.stream, '*', ...fields), Math.max(1, deadline - Date.now()), 'publishing to Redis');
+  }
+
+  /**
+   * The connection publishes go through. It waits for Redis instead of queueing commands: a queued
+   * XADD would be sent whenever Redis came back, long after its publish was reported failed (503),
+   * and the caller's retry would then put the message on the stream twice. Nor does it resend a
+   * command the connection lost unanswered: that publish failed, and its caller retries.
+   */
+  async #connectedPublisher(deadline: number): Promise<Redis> {
+    if (!this.#publisher) {
+      this.#publisher = this.#redis.duplicate({
+        connectionName: `${this.#options.name}:${this.#options.consumerName}:publisher`,
+        lazyConnect: false,
+        enableOfflineQueue: false,
+        autoResendUnfulfilledCommands: false,
+      });
+      this.#publisher.on('error', this.#options.onError);
+    }
+    const publisher = this.#publisher;
+    while (publisher.status !== 'ready') {
+      if (publisher.status === 'end' || Date.now() >= deadline) {
+        throw new TransientError(
+          `publishing to Redis timed out after ${this.#options.publishTimeoutMs} ms: not connected (${publisher.status})`,
+        );
+      }
+      await sleep(20);
+    }
+    return publisher;
   }
 
   async subscribe(handler: DeliveryHandler, options: { concurrency: number }): Promise<Subscription> {
@@ -102,6 +133,7 @@ export class RedisStreamsBroker implements BrokerAdapter {
   /** Closes the subscriptions still open (waiting for their deliveries), then the connection. */
   async close(): Promise<void> {
     await Promise.all([...this.#subscriptions].map((subscription) => subscription.close()));
+    await this.#publisher?.quit().catch(() => this.#publisher?.disconnect());
     await this.#redis.quit().catch(() => this.#redis.disconnect());
   }
 
