@@ -98,7 +98,7 @@ describe('three serve processes sharing Redis and PostgreSQL', () => {
     expect(issuedIds.size).toBe(STOCK);
     const index = clicks.findIndex((c) => c.body.outcomes[0].status === 'issued');
     issuedClick = { index, assetId: clicks[index]?.body.outcomes[0].asset.id };
-  });
+  }, 180_000);
 
   it('the same click retried on every process gives the same asset, answered as issued', async () => {
     expect(issuedClick).toBeDefined();
