@@ -1,0 +1,372 @@
+/**
+ * `npm run bench`: the performance of strategy-center measured side by side with its peer and
+ * with the limit of the machine, in one run on the real services. A benchmark, not a test: it
+ * reports targets, it does not assert them. See bench/README.md.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { benchCeiling, type CeilingResult } from './phases/ceiling.js';
+import { benchEngine, type EngineResult } from './phases/engine.js';
+import { benchIssuanceEmbedded, benchIssuanceRedisPostgres, type IssuanceBackendResult, type IssuanceOptions } from './phases/issuance.js';
+import { benchPeer, type PeerResult } from './phases/peer.js';
+import { benchPipeline, type PipelineResult } from './phases/pipeline.js';
+import { CLI } from './support/child-server.js';
+import { benchConfigFile, machineInfo, openRedis, type RedisCensus, ROOT, round } from './support/services.js';
+import { fmt, formatTable } from './support/table.js';
+
+/** `--quick` (or BENCH_QUICK=1): a smaller run for trying the bench out, not for reporting. */
+const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+const scale = (n: number) => (quick ? Math.max(1, Math.round(n / 5)) : n);
+
+const TARGETS = { pipelineOverPeer: 2, pipelineOverCeiling: 0.5, issuanceP99Ms: 10, issuanceRate: 2_000, engineNsPerStep: 5_000 };
+/** Worker concurrency of both the pipeline's consumer and the peer's BullMQ worker. */
+const CONCURRENCY = 32;
+
+const SIZES = {
+  engine: { dispatches: scale(30_000), rounds: 5 },
+  ceiling: { seconds: quick ? 1 : 4, warmupSeconds: 0.5, batch: 100, loops: 8 },
+  pipeline: { events: scale(12_000), warmupEvents: scale(1_000), concurrency: CONCURRENCY, publishers: 256 },
+  peer: { events: scale(12_000), warmupEvents: scale(1_000), concurrency: CONCURRENCY, publishers: 256 },
+  issuance: {
+    connections: 64,
+    warmupUsers: scale(1_000),
+    firstUsers: scale(4_000),
+    rate: TARGETS.issuanceRate,
+    ratedSeconds: quick ? 1 : 4,
+    existingSeconds: quick ? 1 : 4,
+  } satisfies Omit<IssuanceOptions, 'configPath'>,
+};
+
+type Failed = { readonly error: string };
+const failed = (value: unknown): value is Failed => typeof value === 'object' && value !== null && 'error' in value;
+
+async function main(): Promise<number> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm run bench does)`);
+  const runStarted = performance.now();
+  const redis = openRedis();
+  const machine = await machineInfo(redis);
+  const loadBefore = loadavg().map((l) => round(l, 2));
+  const configPath = benchConfigFile();
+  console.log(
+    `strategy-center bench${quick ? ' (quick)' : ''}: ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, redis ${machine.redis}, postgres ${machine.postgres}, commit ${machine.commit}`,
+  );
+  if ((loadBefore[0] ?? 0) > machine.cpus / 2) {
+    console.log(`note: load average is ${loadBefore.join(' ')} on ${machine.cpus} cores before the start; figures will be noisy`);
+  }
+
+  const phases = 6;
+  let index = 0;
+  // Other work may share these services (a test suite restarting Redis, say): a phase that fails,
+  // or during which Redis restarted, runs once more, and the output says why.
+  const phase = async <T>(name: string, run: () => Promise<T>, summary: (result: T) => string): Promise<T | Failed> => {
+    index += 1;
+    const label = `[${index}/${phases}] ${name}`;
+    // On a terminal the line is rewritten in place; in a log it is written once, when done.
+    const tty = process.stdout.isTTY === true;
+    const done = (text: string) => process.stdout.write(`${tty ? '\r' : ''}${label}: ${text}\n`);
+    for (let attempt = 1; ; attempt += 1) {
+      if (tty) process.stdout.write(`${label} …`);
+      const started = performance.now();
+      const redisBefore = await redisRunId(redis);
+      let outcome: T | Failed;
+      try {
+        outcome = await run();
+      } catch (error) {
+        outcome = { error: error instanceof Error ? error.message : String(error) };
+      }
+      const restarted = redisBefore !== (await redisRunId(redis));
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      if (attempt === 1 && (failed(outcome) || restarted)) {
+        const why = restarted
+          ? 'Redis restarted during the phase (by someone else)'
+          : `failed: ${firstLine(failed(outcome) ? outcome.error : '')}`;
+        done(`${why}; running it again (${seconds} s)`);
+        continue;
+      }
+      if (failed(outcome)) done(`FAILED: ${firstLine(outcome.error)}`);
+      else done(`${summary(outcome)}${restarted ? ' — Redis restarted during the phase again: figures suspect' : ''} (${seconds} s)`);
+      return outcome;
+    }
+  };
+
+  const engine = await phase(
+    'engine',
+    () => benchEngine(SIZES.engine),
+    (r) => `${fmt(r.nsPerStep)} ns/step, ${fmt(r.nsPerDispatch.steps5 / 1000, 1)} µs per 5-step dispatch`,
+  );
+  const ceiling = await phase(
+    'ceiling (bare ioredis, pipelined)',
+    () => benchCeiling(SIZES.ceiling),
+    (r) => `${fmt(r.eventsPerSec)} events/s`,
+  );
+  const pipeline = await phase(
+    'pipeline (Redis Streams → prepared data)',
+    () => benchPipeline({ configPath, ...SIZES.pipeline }),
+    (r) => ('skipped' in r ? `skipped: ${r.skipped}` : `${fmt(r.eventsPerSec)} events/s`),
+  );
+  const peer = await phase(
+    'peer (BullMQ jobs)',
+    () => benchPeer(SIZES.peer),
+    (r) => `${fmt(r.jobsPerSec)} jobs/s`,
+  );
+  const issuance = await phase(
+    'issuance on Redis + PostgreSQL (HTTP, 64 connections)',
+    () => benchIssuanceRedisPostgres({ configPath, ...SIZES.issuance }),
+    (r) => `first ${fmt(r.first.reqPerSec)} req/s p99 ${fmt(r.first.p99Ms, 1)} ms; existing ${fmt(r.existing.reqPerSec)} req/s`,
+  );
+  const embedded = await phase(
+    'issuance on the embedded default (HTTP, 64 connections)',
+    () => benchIssuanceEmbedded({ configPath, ...SIZES.issuance }),
+    (r) => `first ${fmt(r.first.reqPerSec)} req/s p99 ${fmt(r.first.p99Ms, 1)} ms; existing ${fmt(r.existing.reqPerSec)} req/s`,
+  );
+
+  const pipelineRate = !failed(pipeline) && !('skipped' in pipeline) ? pipeline.eventsPerSec : undefined;
+  const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? round(a / b, 2) : null);
+  const ratios = {
+    'pipeline/peer': ratio(pipelineRate, failed(peer) ? undefined : peer.jobsPerSec),
+    'pipeline/ceiling': ratio(pipelineRate, failed(ceiling) ? undefined : ceiling.eventsPerSec),
+  };
+  const rated = failed(issuance) ? undefined : issuance.firstAtRate;
+  const targets = [
+    {
+      name: 'pipeline / peer',
+      value: ratios['pipeline/peer'],
+      target: `>= ${TARGETS.pipelineOverPeer}`,
+      met: meets(ratios['pipeline/peer'], (v) => v >= TARGETS.pipelineOverPeer),
+    },
+    {
+      name: 'pipeline / ceiling',
+      value: ratios['pipeline/ceiling'],
+      target: `>= ${TARGETS.pipelineOverCeiling}`,
+      met: meets(ratios['pipeline/ceiling'], (v) => v >= TARGETS.pipelineOverCeiling),
+    },
+    {
+      name: `issuance p99 at ${fmt(TARGETS.issuanceRate)} rps (Redis + PostgreSQL, first issuance)`,
+      value: rated?.p99Ms ?? null,
+      target: `< ${TARGETS.issuanceP99Ms} ms`,
+      met: rated ? !rated.saturated && rated.p99Ms < TARGETS.issuanceP99Ms : null,
+    },
+    {
+      name: 'engine overhead per processor step',
+      value: failed(engine) ? null : engine.nsPerStep,
+      target: `< ${fmt(TARGETS.engineNsPerStep)} ns`,
+      met: failed(engine) ? null : engine.nsPerStep < TARGETS.engineNsPerStep,
+    },
+  ];
+
+  const report = {
+    timestamp: new Date().toISOString(),
+    durationSec: 0,
+    quick,
+    machine: { ...machine, loadAverage: { before: loadBefore, after: [] as number[] } },
+    sizes: SIZES,
+    pipeline: failed(pipeline) ? pipeline : 'skipped' in pipeline ? { eventsPerSec: null, ...pipeline } : pipeline,
+    peer,
+    ceiling,
+    issuance: failed(issuance)
+      ? { ...issuance, embedded }
+      : {
+          reqPerSec: issuance.first.reqPerSec,
+          p50Ms: issuance.first.p50Ms,
+          p99Ms: issuance.first.p99Ms,
+          measuredAs: 'first issuance, Redis + PostgreSQL, 64 connections at full speed',
+          ...issuance,
+          embedded,
+        },
+    engine,
+    ratios,
+    targets,
+  };
+  report.machine.loadAverage.after = loadavg().map((l) => round(l, 2));
+  report.durationSec = round((performance.now() - runStarted) / 1000, 1);
+  const resultsDir = join(ROOT, 'bench/results');
+  mkdirSync(resultsDir, { recursive: true });
+  const resultsFile = join(resultsDir, 'latest.json');
+  writeFileSync(resultsFile, `${JSON.stringify(report, null, 2)}\n`);
+
+  console.log(`\n${measurementsTable({ engine, ceiling, pipeline, peer, issuance, embedded })}`);
+  console.log(`\n${targetsTable(targets)}`);
+  if (!failed(ceiling) && !failed(pipeline) && !('skipped' in pipeline)) {
+    const drift = mixDrift(pipeline.redis, ceiling.redis);
+    if (drift.length > 0) console.log(`\nnote: the ceiling's command mix differs from the pipeline's (per event): ${drift.join(', ')}`);
+  }
+  console.log(`\nwritten to ${resultsFile} in ${report.durationSec} s`);
+  redis.disconnect();
+  const errors = [engine, ceiling, pipeline, peer, issuance, embedded].filter(failed);
+  return errors.length > 0 ? 1 : 0;
+}
+
+/**
+ * Commands sent per event where the ceiling's hand-written copy of the chain's Redis work and the
+ * pipeline disagree (by half a command or more): the adapters changed and the ceiling should follow.
+ */
+function mixDrift(pipeline: RedisCensus, ceiling: RedisCensus): string[] {
+  const commands = new Set([...Object.keys(pipeline.sent), ...Object.keys(ceiling.sent)]);
+  return [...commands]
+    .filter((command) => Math.abs((pipeline.sent[command] ?? 0) - (ceiling.sent[command] ?? 0)) >= 0.5)
+    .map((command) => `${command} ${fmt(pipeline.sent[command] ?? 0, 2)} vs ${fmt(ceiling.sent[command] ?? 0, 2)}`);
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? '';
+}
+
+/** Changes when the Redis server restarts; `unreachable` while it is down. */
+async function redisRunId(redis: ReturnType<typeof openRedis>): Promise<string> {
+  try {
+    return /run_id:(\w+)/.exec(await redis.info('server'))?.[1] ?? 'unknown';
+  } catch {
+    return 'unreachable';
+  }
+}
+
+function meets(value: number | null, check: (value: number) => boolean): boolean | null {
+  return value === null ? null : check(value);
+}
+
+function measurementsTable(r: {
+  engine: EngineResult | Failed;
+  ceiling: CeilingResult | Failed;
+  pipeline: PipelineResult | Failed;
+  peer: PeerResult | Failed;
+  issuance: IssuanceBackendResult | Failed;
+  embedded: IssuanceBackendResult | Failed;
+}): string {
+  const rows: string[][] = [];
+  const cpu = (c: { redisUs: number; benchUs: number; serverUs?: number }) =>
+    `${fmt(c.redisUs)} / ${fmt(c.benchUs)}${c.serverUs === undefined ? '' : ` / ${fmt(c.serverUs)}`}`;
+  const missing = (name: string, value: Failed | { skipped: string }) =>
+    rows.push([
+      name,
+      'error' in value ? `failed: ${value.error.split('\n')[0]?.slice(0, 70)}` : `skipped: ${value.skipped}`,
+      '',
+      '',
+      '',
+      '',
+      '',
+    ]);
+
+  if (failed(r.engine)) missing('engine', r.engine);
+  else {
+    rows.push([
+      'engine: per processor step',
+      `${fmt(r.engine.nsPerStep)} ns`,
+      '',
+      '',
+      '',
+      '',
+      `marginal ${fmt(r.engine.marginalNsPerStep)} ns`,
+    ]);
+    rows.push([
+      'engine: per dispatch (0 / 1 / 5 steps)',
+      `${fmt(r.engine.nsPerDispatch.steps0 / 1000, 1)} / ${fmt(r.engine.nsPerDispatch.steps1 / 1000, 1)} / ${fmt(r.engine.nsPerDispatch.steps5 / 1000, 1)} µs`,
+      '',
+      '',
+      '',
+      '',
+      'memory adapters, no lock, traces discarded',
+    ]);
+    rows.push([
+      'engine: 5-step dispatch, MemoryTraceStore',
+      `${fmt(r.engine.nsPerDispatchWithMemoryTraces / 1000, 1)} µs`,
+      '',
+      '',
+      '',
+      '',
+      'default bounds, full: its bookkeeping',
+    ]);
+  }
+  if (failed(r.ceiling)) missing('ceiling', r.ceiling);
+  else
+    rows.push([
+      'ceiling: bare ioredis, pipelined',
+      `${fmt(r.ceiling.eventsPerSec)} ev/s`,
+      '',
+      '',
+      fmt(r.ceiling.redis.sentTotal, 1),
+      cpu(r.ceiling.cpuPerEvent),
+      `batches of ${r.ceiling.batch}, ${r.ceiling.loops} in flight`,
+    ]);
+  if (failed(r.pipeline) || 'skipped' in r.pipeline) missing('pipeline', r.pipeline);
+  else
+    rows.push([
+      'pipeline: Redis Streams → prepared',
+      `${fmt(r.pipeline.eventsPerSec)} ev/s`,
+      '',
+      '',
+      fmt(r.pipeline.redis.sentTotal, 1),
+      cpu(r.pipeline.cpuPerEvent),
+      `concurrency ${r.pipeline.concurrency}, ${fmt(r.pipeline.verified)}/${fmt(r.pipeline.events)} verified`,
+    ]);
+  if (failed(r.peer)) missing('peer', r.peer);
+  else
+    rows.push([
+      `peer: BullMQ ${r.peer.bullmq} jobs`,
+      `${fmt(r.peer.jobsPerSec)} jobs/s`,
+      '',
+      '',
+      fmt(r.peer.redis.sentTotal, 1),
+      cpu(r.peer.cpuPerEvent),
+      `concurrency ${r.peer.concurrency}, ${fmt(r.peer.verified)}/${fmt(r.peer.events)} verified`,
+    ]);
+  for (const [name, result] of [
+    ['redis+pg', r.issuance],
+    ['embedded', r.embedded],
+  ] as const) {
+    if (failed(result)) {
+      missing(`issuance ${name}`, result);
+      continue;
+    }
+    const runs = [
+      ['first, 64 conns', result.first],
+      ['existing, 64 conns', result.existing],
+      [`first @ ${fmt(TARGETS.issuanceRate)} rps`, result.firstAtRate],
+      [`existing @ ${fmt(TARGETS.issuanceRate)} rps`, result.existingAtRate],
+    ] as const;
+    for (const [label, run] of runs) {
+      const notes = [
+        'saturated' in run && run.saturated ? 'SATURATED: below the rate' : '',
+        run.non2xx + run.errors > 0 ? `${run.non2xx} non-2xx, ${run.errors} errors` : '',
+        Object.entries(run.outcomes)
+          .map(([k, v]) => `${fmt(v)} ${k}`)
+          .join(', '),
+      ].filter(Boolean);
+      rows.push([
+        `issuance ${name}: ${label}`,
+        `${fmt(run.reqPerSec)} req/s`,
+        `${fmt(run.p50Ms, 2)} ms`,
+        `${fmt(run.p99Ms, 2)} ms`,
+        label.startsWith('first, ') && result.redis ? fmt(result.redis.sentTotal, 1) : '',
+        cpu(run.cpuPerRequest),
+        notes.join('; '),
+      ]);
+    }
+  }
+  return formatTable(
+    ['measurement', 'throughput', 'p50', 'p99', 'redis cmds/event', 'cpu µs/event redis/bench/server', 'notes'],
+    rows,
+    [1, 2, 3, 4],
+  );
+}
+
+function targetsTable(targets: readonly { name: string; value: number | null; target: string; met: boolean | null }[]): string {
+  return formatTable(
+    ['target (reported, not asserted)', 'measured', 'target', 'verdict'],
+    targets.map((t) => [
+      t.name,
+      t.value === null ? '—' : fmt(t.value, t.value < 100 ? 2 : 0),
+      t.target,
+      t.met === null ? 'n/a' : t.met ? 'met' : 'SHORT',
+    ]),
+    [1],
+  );
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
