@@ -37,9 +37,13 @@ export class EventIdentity {
     this.#ttlMs = options.ttlMs ?? DEFAULT_EVENT_FINGERPRINT_TTL_MS;
   }
 
-  /** One short hash per part, so that a refusal can say which part differs. */
+  /**
+   * Channel code and user id are short ids and kept as they are (URI-encoded, so `;` and `=` stay
+   * separators); only the payload is hashed. Part by part, so a refusal can say which part differs.
+   */
   static fingerprint(event: IdentifiedEvent): string {
-    return PARTS.map((part) => `${part}=${contentHash(part === 'payload' ? (event.payload ?? {}) : event[part]).slice(0, 16)}`).join(';');
+    const payloadHash = contentHash(event.payload ?? {}).slice(0, 16);
+    return `channelCode=${encodeURIComponent(event.channelCode)};userId=${encodeURIComponent(event.userId)};payload=${payloadHash}`;
   }
 
   /** Throws ConflictError (naming the differing fields) when the event id was first used with other content. */

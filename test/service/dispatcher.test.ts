@@ -163,7 +163,14 @@ describe('Dispatcher', () => {
 
   it('a request can ask for the lock even when the template does not', async () => {
     let lease: unknown;
-    const { dispatcher: d } = dispatcher({ activities: [activity()], processors: [step('look', (ctx) => void (lease = ctx.lease))] });
+    const { dispatcher: d } = dispatcher({
+      activities: [activity()],
+      processors: [
+        step('look', (ctx) => {
+          lease = ctx.lease;
+        }),
+      ],
+    });
     await d.dispatch({ channelCode: 'ch', userId: 'u' });
     expect(lease).toBeUndefined();
     await d.dispatch({ channelCode: 'ch', userId: 'u', lock: true });

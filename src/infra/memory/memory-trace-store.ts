@@ -15,19 +15,22 @@ export const DEFAULT_TRACE_BOUNDS: TraceBounds = { events: 10_000, perEvent: 100
 export class MemoryTraceStore implements TraceStore {
   readonly #byEvent = new Map<string, ChainTrace[]>();
   readonly #byInstance = new Map<string, ChainTrace[]>();
-  readonly #recent: ChainTrace[] = [];
+  /** A ring buffer: appending never moves the other entries. */
+  readonly #recent: (ChainTrace | undefined)[];
+  #recentNext = 0;
   readonly #bounds: TraceBounds;
 
   constructor(bounds: Partial<TraceBounds> = {}) {
     this.#bounds = { ...DEFAULT_TRACE_BOUNDS, ...bounds };
+    this.#recent = new Array(Math.max(1, this.#bounds.recent));
   }
 
   async append(trace: ChainTrace): Promise<void> {
-    const { events, perEvent, perInstance, recent } = this.#bounds;
+    const { events, perEvent, perInstance } = this.#bounds;
     pushBounded(this.#byEvent, trace.eventId, trace, perEvent, events);
     pushBounded(this.#byInstance, `${trace.activityId}:${trace.userId}`, trace, perInstance, events);
-    this.#recent.push(trace);
-    if (this.#recent.length > recent) this.#recent.splice(0, this.#recent.length - recent);
+    this.#recent[this.#recentNext] = trace;
+    this.#recentNext = (this.#recentNext + 1) % this.#recent.length;
   }
 
   async byEvent(eventId: string): Promise<readonly ChainTrace[]> {
@@ -39,7 +42,14 @@ export class MemoryTraceStore implements TraceStore {
   }
 
   async recent(limit: number): Promise<readonly ChainTrace[]> {
-    return this.#recent.slice(-limit).reverse();
+    const newestFirst: ChainTrace[] = [];
+    const size = this.#recent.length;
+    for (let i = 1; i <= size && newestFirst.length < limit; i++) {
+      const trace = this.#recent[(this.#recentNext - i + size) % size];
+      if (!trace) break;
+      newestFirst.push(trace);
+    }
+    return newestFirst;
   }
 }
 

@@ -1,10 +1,9 @@
 import type pg from 'pg';
 import type { Asset } from '../../domain/asset.js';
 import { InvalidInputError, StrategyCenterError } from '../../domain/errors.js';
-import { refusalBeforeStock } from '../../domain/issuance.js';
 import type { IssueRequest, IssueResult, PoolStock, RedeemResult, RightsLedger } from '../../domain/ports/rights-ledger.js';
 import { ASSET_COLUMNS, type AssetRow, toAsset } from './asset-row.js';
-import { type PgRunner, Rollback } from './pg-runner.js';
+import type { PgRunner } from './pg-runner.js';
 import { isoAt, isUuid } from './sql-values.js';
 
 interface PoolRow {
@@ -53,7 +52,7 @@ export class PostgresRightsLedger implements RightsLedger {
   }
 
   issue(request: IssueRequest): Promise<IssueResult> {
-    return this.#runner.transaction('issue', (client) => issueWithin(client, request));
+    return issueOnce(this.#runner, request);
   }
 
   async listAssets(activityId: string, userId: string): Promise<readonly Asset[]> {
@@ -99,53 +98,54 @@ export class PostgresRightsLedger implements RightsLedger {
   }
 }
 
-/** The checks run in the port's order: key used, usable asset held, per-user bound, stock. */
-async function issueWithin(client: pg.PoolClient, request: IssueRequest): Promise<IssueResult | Rollback<IssueResult>> {
-  // Every issuance of one instance, in any process, queues here until the previous one commits,
-  // so the reads below cannot be overtaken by a concurrent insert for the same user. Different
-  // instances only meet at the pool row.
-  await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-    `strategy-center:issue:${request.activityId}:${request.userId}`,
-  ]);
-  const known = await client.query<AssetRow>(
-    `SELECT ${ASSET_COLUMNS} FROM assets
-     WHERE idempotency_key = $3 OR (activity_id = $1 AND user_id = $2)
-     ORDER BY seq`,
-    [request.activityId, request.userId, request.idempotencyKey],
-  );
-  const refusal = refusalBeforeStock(request, known.rows.map(toAsset));
-  if (refusal) return refusal;
+interface IssueRow {
+  r_outcome: 'existing' | 'held' | 'limit_reached' | 'out_of_stock' | 'issued';
+  r_held: number;
+  /** The asset row as JSON: timestamps arrive as ISO strings. */
+  r_asset:
+    | (Omit<AssetRow, 'issued_at' | 'expires_at' | 'redeemed_at'> & { issued_at: string; expires_at: string; redeemed_at: string | null })
+    | null;
+}
 
-  const taken = await client.query(
-    'UPDATE benefit_pools SET remaining = remaining - 1, updated_at = now() WHERE id = $1 AND remaining > 0 RETURNING id',
-    [request.pool],
-  );
-  if (taken.rowCount === 0) return { kind: 'out_of_stock' };
-
-  const inserted = await client.query<AssetRow>(
-    `INSERT INTO assets (activity_id, user_id, pool, status, issued_at, expires_at, idempotency_key, event_id)
-     VALUES ($1, $2, $3, 'active', $4::timestamptz, $5::timestamptz, $6, $7)
-     ON CONFLICT (idempotency_key) DO NOTHING
-     RETURNING ${ASSET_COLUMNS}`,
+/**
+ * One round trip: `issue_asset` (migration 003) runs the checks in the port's order, writes the
+ * asset and takes the stock in one transaction, and answers with the asset it names.
+ */
+async function issueOnce(runner: PgRunner, request: IssueRequest): Promise<IssueResult> {
+  const result = await runner.query<IssueRow>(
+    'issue',
+    'SELECT r_outcome, r_held, r_asset FROM issue_asset($1, $2, $3, $4, $5::timestamptz, $6::timestamptz, $7, $8)',
     [
       request.activityId,
       request.userId,
       request.pool,
+      request.perUser,
       isoAt(request.nowMs),
       isoAt(request.nowMs + request.validForMs),
       request.idempotencyKey,
       request.eventId,
     ],
   );
-  const asset = inserted.rows[0];
-  if (asset) return { kind: 'issued', asset: toAsset(asset) };
-
-  // The key was written meanwhile by an issuance for another instance (the advisory lock covers
-  // only this one): the same key must yield the same asset, and the stock taken above goes back.
-  const existing = await client.query<AssetRow>(`SELECT ${ASSET_COLUMNS} FROM assets WHERE idempotency_key = $1`, [request.idempotencyKey]);
-  const row = existing.rows[0];
-  if (!row) throw new StrategyCenterError('internal', `idempotency key '${request.idempotencyKey}' conflicted but no asset carries it`);
-  return new Rollback<IssueResult>({ kind: 'existing', asset: toAsset(row) });
+  const row = firstRow(result, 'issue');
+  switch (row.r_outcome) {
+    case 'limit_reached':
+      return { kind: 'limit_reached', held: row.r_held };
+    case 'out_of_stock':
+      return { kind: 'out_of_stock' };
+    default: {
+      const asset = row.r_asset;
+      if (!asset) throw new StrategyCenterError('internal', `issue_asset answered ${row.r_outcome} without an asset`);
+      return {
+        kind: row.r_outcome,
+        asset: toAsset({
+          ...asset,
+          issued_at: new Date(asset.issued_at),
+          expires_at: new Date(asset.expires_at),
+          redeemed_at: asset.redeemed_at === null ? null : new Date(asset.redeemed_at),
+        }),
+      };
+    }
+  }
 }
 
 function toPoolStock(row: PoolRow): PoolStock {

@@ -39,7 +39,9 @@ export interface RedisAdapters {
 
 /** All Redis-backed ports on one shared connection; the caller owns it through `close()`. */
 export function createRedisAdapters(options: RedisAdapterOptions): RedisAdapters {
-  const redis = new Redis(options.url, { maxRetriesPerRequest: options.maxRetriesPerRequest ?? 2 });
+  // Auto-pipelining sends the commands of concurrent chains in one write: on this kind of machine
+  // socket writes, not Redis, bound the pipeline (measured: 7.4 -> 2.6 writes per event).
+  const redis = new Redis(options.url, { maxRetriesPerRequest: options.maxRetriesPerRequest ?? 2, enableAutoPipelining: true });
   // Without a listener ioredis logs every failed reconnect to stderr.
   redis.on('error', options.onConnectionError ?? (() => undefined));
   const { prefix } = options;
