@@ -12,7 +12,7 @@ import { benchIssuanceEmbedded, benchIssuanceRedisPostgres, type IssuanceBackend
 import { benchPeer, type PeerResult } from './phases/peer.js';
 import { benchPipeline, type PipelineResult } from './phases/pipeline.js';
 import { CLI } from './support/child-server.js';
-import { benchConfigFile, machineInfo, openRedis, type RedisCensus, ROOT, round } from './support/services.js';
+import { AMQP_URL, benchConfigFile, machineInfo, NATS_URL, openRedis, type RedisCensus, ROOT, round } from './support/services.js';
 import { fmt, formatTable } from './support/table.js';
 
 /** `--quick` (or BENCH_QUICK=1): a smaller run for trying the bench out, not for reporting. */
@@ -28,6 +28,7 @@ const SIZES = {
   ceiling: { seconds: quick ? 1 : 4, warmupSeconds: 0.5, batch: 100, loops: 8 },
   pipeline: { events: scale(12_000), warmupEvents: scale(1_000), concurrency: CONCURRENCY, publishers: 256 },
   peer: { events: scale(12_000), warmupEvents: scale(1_000), concurrency: CONCURRENCY, publishers: 256 },
+  otherBrokers: { events: scale(4_000), warmupEvents: scale(500), concurrency: CONCURRENCY, publishers: 256 },
   issuance: {
     connections: 64,
     warmupUsers: scale(1_000),
@@ -55,7 +56,7 @@ async function main(): Promise<number> {
     console.log(`note: load average is ${loadBefore.join(' ')} on ${machine.cpus} cores before the start; figures will be noisy`);
   }
 
-  const phases = 6;
+  const phases = 8;
   let index = 0;
   // Other work may share these services (a test suite restarting Redis, say): a phase that fails,
   // or during which Redis restarted, runs once more, and the output says why.
@@ -110,6 +111,18 @@ async function main(): Promise<number> {
     () => benchPeer(SIZES.peer),
     (r) => `${fmt(r.jobsPerSec)} jobs/s`,
   );
+  // The same pipeline over the two other brokers, smaller: reported beside Redis Streams.
+  const otherBrokers: Record<string, PipelineResult | Failed> = {};
+  for (const [name, brokerUrl] of [
+    ['RabbitMQ', AMQP_URL],
+    ['NATS JetStream', NATS_URL],
+  ] as const) {
+    otherBrokers[name] = await phase(
+      `pipeline (${name} → prepared data)`,
+      () => benchPipeline({ configPath, ...SIZES.otherBrokers, brokerUrl }),
+      (r) => ('skipped' in r ? `skipped: ${r.skipped}` : `${fmt(r.eventsPerSec)} events/s`),
+    );
+  }
   const issuance = await phase(
     'issuance on Redis + PostgreSQL (HTTP, 64 connections)',
     () => benchIssuanceRedisPostgres({ configPath, ...SIZES.issuance }),
@@ -162,6 +175,14 @@ async function main(): Promise<number> {
     machine: { ...machine, loadAverage: { before: loadBefore, after: [] as number[] } },
     sizes: SIZES,
     pipeline: failed(pipeline) ? pipeline : 'skipped' in pipeline ? { eventsPerSec: null, ...pipeline } : pipeline,
+    /** End-to-end events per second through each broker (RabbitMQ and NATS with fewer events). */
+    pipelineByBroker: Object.fromEntries(
+      [['Redis Streams', pipeline] as const, ...Object.entries(otherBrokers)].map(([name, result]) => [
+        name,
+        failed(result) || 'skipped' in result ? null : result.eventsPerSec,
+      ]),
+    ),
+    otherBrokers,
     peer,
     ceiling,
     issuance: failed(issuance)
@@ -191,6 +212,11 @@ async function main(): Promise<number> {
     const drift = mixDrift(pipeline.redis, ceiling.redis);
     if (drift.length > 0) console.log(`\nnote: the ceiling's command mix differs from the pipeline's (per event): ${drift.join(', ')}`);
   }
+  console.log(
+    `\npipeline by broker, events/s end to end: ${Object.entries(report.pipelineByBroker)
+      .map(([name, rate]) => `${name} ${rate === null ? 'n/a' : fmt(rate)}`)
+      .join(', ')}`,
+  );
   console.log(`\nwritten to ${resultsFile} in ${report.durationSec} s`);
   redis.disconnect();
   const errors = [engine, ceiling, pipeline, peer, issuance, embedded].filter(failed);

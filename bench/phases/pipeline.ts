@@ -48,24 +48,31 @@ export interface ThroughputOptions {
   readonly publishers: number;
 }
 
+export interface PipelineOptions extends ThroughputOptions {
+  /** The broker the events travel through; Redis Streams on the local Redis by default. */
+  readonly brokerUrl?: string;
+}
+
 /**
  * Behavior events end to end on Redis Streams: `app.broker.publish` (XADD) → the consumer group →
  * the `browse_3_items` chain (lock, prepare, fenced write with TTL, trace) → ack. In one process,
  * as `strategy-center worker` runs it, with the publisher beside it. Timed from the first publish
  * of the measured batch until the consumer has settled all of it.
  */
-export async function benchPipeline(options: ThroughputOptions): Promise<PipelineResult> {
+export async function benchPipeline(options: PipelineOptions): Promise<PipelineResult> {
+  const brokerUrl = options.brokerUrl ?? REDIS_URL;
+  const expectedBroker = brokerUrl.startsWith('redis') ? 'redis-streams' : undefined;
   const { createApp } = await fromDist<typeof import('../../src/app.js')>('app.js');
   const namespace = uniqueName('pipeline');
   const redis = openRedis();
   let app: App | undefined;
   try {
     try {
-      app = await createApp({ configPath: options.configPath, env: { REDIS_URL, BROKER_URL: REDIS_URL, NAMESPACE: namespace } });
+      app = await createApp({ configPath: options.configPath, env: { REDIS_URL, BROKER_URL: brokerUrl, NAMESPACE: namespace } });
     } catch (error) {
-      return { skipped: `the Redis Streams broker did not start: ${error instanceof Error ? error.message : String(error)}` };
+      return { skipped: `the broker at ${brokerUrl} did not start: ${error instanceof Error ? error.message : String(error)}` };
     }
-    if (app.backends.broker !== 'redis-streams') {
+    if (expectedBroker && app.backends.broker !== expectedBroker) {
       return { skipped: `BROKER_URL=redis:// gave broker '${app.backends.broker}', not redis-streams` };
     }
     const started = app;
@@ -127,6 +134,9 @@ export async function benchPipeline(options: ThroughputOptions): Promise<Pipelin
       verified,
     };
   } finally {
+    // RabbitMQ queues and NATS streams outlive the process; remove this run's.
+    const topology = app?.broker as { deleteTopology?: () => Promise<void> } | undefined;
+    await topology?.deleteTopology?.().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await deleteRedisKeys(redis, namespace).catch(() => undefined);
     redis.disconnect();

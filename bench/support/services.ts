@@ -11,6 +11,8 @@ import { parse, stringify } from 'yaml';
 /** The real services on loopback, as the tests use them; override with BENCH_* for another machine. */
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const AMQP_URL = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+export const NATS_URL = process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const SAMPLE_CONFIG = join(ROOT, 'strategy-center.yaml');
