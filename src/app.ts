@@ -299,10 +299,17 @@ export async function createApp(options: AppOptions): Promise<App> {
       if (!letter) throw new NotFoundError('dead letter', id);
       if (letter.replayedAt) throw new ConflictError(`dead letter ${id} was already replayed at ${letter.replayedAt}`);
       const message = parseBehaviorMessage(letter.body);
-      // Its own message id: a de-duplicating broker would otherwise drop it as a repeat of the original.
-      await backends.broker.publish(message, { messageId: `dead-letter:${letter.id}` });
-      await backends.deadLetters.markReplayed(id, clock.nowMs());
-      return { ...letter, replayedAt: new Date(clock.nowMs()).toISOString() };
+      // Claimed before publishing: of two concurrent replays only one publishes.
+      const claimed = await backends.deadLetters.claimReplay(id, clock.nowMs());
+      if (!claimed) throw new ConflictError(`dead letter ${id} is being replayed, or was just replayed`);
+      try {
+        // Its own message id: a de-duplicating broker would otherwise drop it as a repeat of the original.
+        await backends.broker.publish(message, { messageId: `dead-letter:${letter.id}` });
+      } catch (error) {
+        await backends.deadLetters.releaseReplay(id).catch(() => undefined);
+        throw error;
+      }
+      return claimed;
     },
     async close() {
       await liveConfig.close();

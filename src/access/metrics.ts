@@ -42,6 +42,17 @@ export class Metrics implements DispatchObserver {
     collectDefaultMetrics({ register: this.registry, prefix: 'strategy_center_' });
   }
 
+  readonly bookkeepingFailures = new Counter({
+    name: 'strategy_center_bookkeeping_failures_total',
+    help: 'Lock releases and trace writes that failed after an outcome was decided',
+    labelNames: ['what'] as const,
+    registers: [this.registry],
+  });
+
+  bookkeepingFailed(what: 'lock-release' | 'trace-append'): void {
+    this.bookkeepingFailures.inc({ what });
+  }
+
   chainFinished(trace: ChainTrace): void {
     this.outcomes.inc({ channel: trace.channelCode, activity: trace.activityId, status: trace.status });
     this.chainSeconds.observe({ channel: trace.channelCode }, trace.durationMs / 1000);

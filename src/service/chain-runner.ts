@@ -60,6 +60,7 @@ export class ChainFault extends Error {
   }
 }
 
-function elapsedMs(startedAt: number): number {
+/** Milliseconds since `startedAt` (a `performance.now()`), to the microsecond. */
+export function elapsedMs(startedAt: number): number {
   return Math.round((performance.now() - startedAt) * 1000) / 1000;
 }

@@ -10,7 +10,7 @@ import type { Processor } from '../domain/processor.js';
 import { templateForInstance } from '../domain/rollout.js';
 import { formatTemplateRef } from '../domain/template-ref.js';
 import type { ChainTrace } from '../domain/trace.js';
-import { ChainFault, type ChainRun, runChain } from './chain-runner.js';
+import { ChainFault, type ChainRun, elapsedMs, runChain } from './chain-runner.js';
 import type { HeldLock, InstanceLocks } from './instance-lock.js';
 import type { ProcessorRegistry } from './processor-registry.js';
 import type { TemplateRegistry } from './template-registry.js';
@@ -41,6 +41,8 @@ export interface DispatchResult {
 /** Told of every finished chain; metrics and logs hang off it, the dispatcher knows neither. */
 export interface DispatchObserver {
   chainFinished(trace: ChainTrace, fault: unknown): void;
+  /** Releasing the lock or keeping the trace failed after the outcome was decided. */
+  bookkeepingFailed?(what: 'lock-release' | 'trace-append', error: unknown): void;
 }
 
 export interface DispatcherDeps {
@@ -161,7 +163,7 @@ export class Dispatcher {
       userId: params.userId,
       template: templateName,
       startedAt,
-      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      durationMs: elapsedMs(started),
       status,
       ...(reason === undefined ? {} : { reason }),
       ...(run.decidedBy ? { decidedBy: run.decidedBy } : {}),
@@ -171,11 +173,19 @@ export class Dispatcher {
       steps: ctx?.steps ?? [],
     };
     // Releasing the lock and keeping the trace are independent: one round trip instead of two.
+    // Neither may change the outcome, which is decided; their failures are reported, not thrown.
+    const observer = this.#deps.observer;
     await Promise.all([
-      lock?.release().catch(() => undefined),
-      this.dryRun ? undefined : this.#deps.traces.append(trace).catch(() => undefined),
+      lock?.release().catch((error: unknown) => observer?.bookkeepingFailed?.('lock-release', error)),
+      this.dryRun
+        ? undefined
+        : this.#deps.traces.append(trace).catch((error: unknown) => observer?.bookkeepingFailed?.('trace-append', error)),
     ]);
-    this.#deps.observer?.chainFinished(trace, fault);
+    try {
+      observer?.chainFinished(trace, fault);
+    } catch {
+      // An observer (metrics, logs) must never turn a finished chain into a failure.
+    }
     return { outcome, trace };
   }
 }

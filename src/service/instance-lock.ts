@@ -57,7 +57,12 @@ export class InstanceLocks {
       if (this.#localQueues.get(key) === tail) this.#localQueues.delete(key);
     };
     try {
-      await previous;
+      // The wait in the local queue counts against waitMs too; successors still queue behind
+      // `previous` through `tail`, so giving up here lets nobody in early.
+      if (!(await settlesWithin(previous, deadline - Date.now()))) {
+        forget();
+        return undefined;
+      }
       const held = await this.#acquireFromStore(key, deadline);
       if (!held) {
         forget();
@@ -110,6 +115,19 @@ export class InstanceLocks {
         await store.release(key, owner);
       },
     };
+  }
+}
+
+/** True when `promise` settles within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -110,10 +110,15 @@ export class LiveConfig {
       changed: (notice) => this.#onNotice(notice),
       resync: (reason) => this.#refreshSoon(reason),
     });
-    await this.refresh();
-    const config = await this.#load();
-    await this.#apply(config);
-    this.#current = config;
+    // In the same queue as notices and file reloads, so that a notice from another process that
+    // arrives meanwhile is applied after the file, never interleaved with it.
+    const config = await this.#serially(async () => {
+      await this.refresh();
+      const loaded = await this.#load();
+      await this.#apply(loaded);
+      this.#current = loaded;
+      return loaded;
+    });
     this.#timer = setInterval(() => this.#refreshSoon('periodic refresh'), this.#deps.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS);
     this.#timer.unref();
     if (this.#deps.watchFile) {
@@ -163,9 +168,12 @@ export class LiveConfig {
   }
 
   async #reloadFile(): Promise<FileReload> {
-    const previous = this.current;
     const at = new Date(this.#deps.clock.nowMs()).toISOString();
-    if (this.#closed) return { at, path: previous.path, applied: false, changed: [], problems: [] };
+    const previous = this.#current;
+    if (this.#closed || !previous) {
+      const problems = previous ? [] : [{ path: '(config)', message: 'live configuration is not started' }];
+      return { at, path: previous?.path ?? '', applied: false, changed: [], problems };
+    }
     let outcome: FileReload;
     try {
       const config = await this.#load();

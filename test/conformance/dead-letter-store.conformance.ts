@@ -54,7 +54,7 @@ export function describeDeadLetterStoreConformance(name: string, make: () => Pro
       const [first, second, third, fourth] = added as [DeadLetter, DeadLetter, DeadLetter, DeadLetter];
       expect((await store.list()).map((l) => l.id)).toEqual([fourth.id, third.id, second.id, first.id]);
       const replayedAt = Date.parse('2026-03-01T12:00:00.000Z');
-      await store.markReplayed(second.id, replayedAt);
+      await store.claimReplay(second.id, replayedAt);
       expect((await store.list()).map((l) => l.id)).toEqual([fourth.id, third.id, first.id]);
       const all = await store.list({ includeReplayed: true });
       expect(all.map((l) => l.id)).toEqual([fourth.id, third.id, second.id, first.id]);
@@ -72,14 +72,24 @@ export function describeDeadLetterStoreConformance(name: string, make: () => Pro
     it('marks an entry replayed and records when', async () => {
       const letter = await store.add(entry(1));
       const at = Date.parse('2026-03-02T08:30:00.000Z');
-      await store.markReplayed(letter.id, at);
-      expect(await store.get(letter.id)).toEqual({ ...letter, replayedAt: new Date(at).toISOString() });
+      const claimed = await store.claimReplay(letter.id, at);
+      expect(claimed).toEqual({ ...letter, replayedAt: new Date(at).toISOString() });
+      expect(await store.get(letter.id)).toEqual(claimed);
+    });
+
+    it('lets exactly one of concurrent replays claim a letter, and a released claim be taken again', async () => {
+      const letter = await store.add(entry(1));
+      const claims = await Promise.all(Array.from({ length: 20 }, () => store.claimReplay(letter.id, Date.now())));
+      expect(claims.filter((claim) => claim !== undefined)).toHaveLength(1);
+      await store.releaseReplay(letter.id);
+      expect((await store.get(letter.id))?.replayedAt).toBeUndefined();
+      expect(await store.claimReplay(letter.id, Date.now())).toBeDefined();
     });
 
     it('treats unknown ids as absent, whatever they look like', async () => {
       for (const id of ['missing', randomUUID(), '']) {
         expect(await store.get(id)).toBeUndefined();
-        await expect(store.markReplayed(id, Date.now())).resolves.toBeUndefined();
+        await expect(store.claimReplay(id, Date.now())).resolves.toBeUndefined();
       }
       expect(await store.list({ includeReplayed: true })).toEqual([]);
     });

@@ -188,6 +188,23 @@ describe('Dispatcher', () => {
     expect(await lockStore.tryAcquire(InstanceLocks.keyOf({ activityId: 'act-1', userId: 'other' }), 'me', 100)).toBe(2);
   });
 
+  it('waiting behind a slow chain of this process counts against the lock wait', async () => {
+    const slow = step('slow', async (ctx) => {
+      await new Promise((r) => setTimeout(r, 800));
+      ctx.settle('prepared');
+    });
+    const locked = declaredTemplate({ id: 'play', version: '1.0', lock: true, chains: { ch: ['slow'] } });
+    const { dispatcher: d } = dispatcher({ activities: [activity()], processors: [slow], templates: [locked] });
+    const first = d.dispatch({ channelCode: 'ch', userId: 'u' });
+    await new Promise((r) => setTimeout(r, 20));
+    const started = Date.now();
+    const second = await d.dispatch({ channelCode: 'ch', userId: 'u' });
+    expect(second.outcomes[0]).toMatchObject({ status: 'failed', reason: 'instance lock stayed busy; try again' });
+    expect(Date.now() - started).toBeLessThan(600);
+    expect((await first).outcomes[0]?.status).toBe('prepared');
+    expect((await d.dispatch({ channelCode: 'ch', userId: 'u' })).outcomes[0]?.status).toBe('prepared');
+  });
+
   it('a TypeScript template builds typed extensions that its processors read', async () => {
     interface Budget {
       budget: { centsLeft: number };

@@ -41,17 +41,12 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
     };
   }
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {
-    // Fastify's own refusals: malformed JSON, wrong content type, body too large.
+    // Fastify's own refusals: malformed JSON, body too large.
     return {
       status: fastifyError.statusCode,
       body: {
         error: {
-          code:
-            fastifyError.statusCode === 415
-              ? 'unsupported_media_type'
-              : fastifyError.statusCode === 413
-                ? 'payload_too_large'
-                : 'invalid_input',
+          code: fastifyError.statusCode === 413 ? 'payload_too_large' : 'invalid_input',
           message: fastifyError.message ?? 'invalid request',
           details: [{ path: 'body', message: fastifyError.message ?? 'invalid request' }],
         },

@@ -19,8 +19,19 @@ export class MemoryDeadLetterStore implements DeadLetterStore {
     return this.#entries.get(id);
   }
 
-  async markReplayed(id: string, atMs: number): Promise<void> {
+  async claimReplay(id: string, atMs: number): Promise<DeadLetter | undefined> {
     const letter = this.#entries.get(id);
-    if (letter) this.#entries.set(id, { ...letter, replayedAt: new Date(atMs).toISOString() });
+    if (!letter || letter.replayedAt) return undefined;
+    const claimed = { ...letter, replayedAt: new Date(atMs).toISOString() };
+    this.#entries.set(id, claimed);
+    return claimed;
+  }
+
+  async releaseReplay(id: string): Promise<void> {
+    const letter = this.#entries.get(id);
+    if (letter?.replayedAt) {
+      const { replayedAt: _undone, ...unclaimed } = letter;
+      this.#entries.set(id, unclaimed);
+    }
   }
 }

@@ -63,12 +63,20 @@ export class PostgresDeadLetterStore implements DeadLetterStore {
     return row && toDeadLetter(row);
   }
 
-  async markReplayed(id: string, atMs: number): Promise<void> {
+  async claimReplay(id: string, atMs: number): Promise<DeadLetter | undefined> {
+    if (!isUuid(id)) return undefined;
+    const result = await this.#runner.query<DeadLetterRow>(
+      'claim dead letter replay',
+      `UPDATE dead_letters SET replayed_at = $2::timestamptz WHERE id = $1 AND replayed_at IS NULL RETURNING ${COLUMNS}`,
+      [id, isoAt(atMs)],
+    );
+    const row = result.rows[0];
+    return row && toDeadLetter(row);
+  }
+
+  async releaseReplay(id: string): Promise<void> {
     if (!isUuid(id)) return;
-    await this.#runner.query('mark dead letter replayed', 'UPDATE dead_letters SET replayed_at = $2::timestamptz WHERE id = $1', [
-      id,
-      isoAt(atMs),
-    ]);
+    await this.#runner.query('release dead letter replay', 'UPDATE dead_letters SET replayed_at = NULL WHERE id = $1', [id]);
   }
 }
 
