@@ -4,6 +4,7 @@ import { TransientError } from '../../../domain/errors.js';
 import type { BehaviorMessage, DeliveryHandler, Subscription } from '../../../domain/ports/broker.js';
 import type { BrokerAdapter } from '../broker-adapter.js';
 import { type BrokerOptions, type CompiledBrokerOptions, compileBrokerOptions } from '../broker-options.js';
+import { OpenSubscriptions } from '../open-subscriptions.js';
 import { redactUrl } from '../redact-url.js';
 import { withTimeout } from '../timers.js';
 import { AmqpSubscription } from './amqp-subscription.js';
@@ -27,7 +28,7 @@ export class AmqpBroker implements BrokerAdapter {
   readonly #topology: AmqpTopology;
   readonly #publisher: ConfirmPublisher;
   readonly #options: CompiledBrokerOptions;
-  readonly #subscriptions = new Set<Subscription>();
+  readonly #subscriptions = new OpenSubscriptions();
 
   private constructor(connection: RecoveringChannelModel, topology: AmqpTopology, options: CompiledBrokerOptions) {
     this.#connection = connection;
@@ -88,14 +89,7 @@ export class AmqpBroker implements BrokerAdapter {
       options: this.#options,
     });
     await subscription.start();
-    const tracked: Subscription = {
-      close: async () => {
-        await subscription.close();
-        this.#subscriptions.delete(tracked);
-      },
-    };
-    this.#subscriptions.add(tracked);
-    return tracked;
+    return this.#subscriptions.track(subscription);
   }
 
   async deleteTopology(): Promise<void> {
@@ -110,7 +104,7 @@ export class AmqpBroker implements BrokerAdapter {
 
   /** Closes the subscriptions still open (waiting for their deliveries), then the connection. */
   async close(): Promise<void> {
-    await Promise.all([...this.#subscriptions].map((subscription) => subscription.close()));
+    await this.#subscriptions.closeAll();
     await this.#publisher.close();
     await this.#connection.close();
   }

@@ -12,6 +12,7 @@ import { TransientError } from '../../../domain/errors.js';
 import type { BehaviorMessage, DeliveryHandler, PublishOptions, Subscription } from '../../../domain/ports/broker.js';
 import type { BrokerAdapter } from '../broker-adapter.js';
 import { type BrokerOptions, type CompiledBrokerOptions, compileBrokerOptions } from '../broker-options.js';
+import { OpenSubscriptions } from '../open-subscriptions.js';
 import { redactUrl } from '../redact-url.js';
 import { type JetStreamNames, jetStreamNames } from './jetstream-names.js';
 import { JetStreamSubscription } from './jetstream-subscription.js';
@@ -36,7 +37,7 @@ export class JetStreamBroker implements BrokerAdapter {
   readonly #names: JetStreamNames;
   readonly #options: CompiledBrokerOptions;
   readonly #pullExpiresMs: number;
-  readonly #subscriptions = new Set<Subscription>();
+  readonly #subscriptions = new OpenSubscriptions();
 
   private constructor(connection: NatsConnection, manager: JetStreamManager, options: CompiledBrokerOptions, pullExpiresMs: number) {
     this.#connection = connection;
@@ -93,14 +94,7 @@ export class JetStreamBroker implements BrokerAdapter {
     const consumer = await this.#jetStream.consumers.get(this.#names.stream, this.#names.durable);
     const subscription = new JetStreamSubscription({ consumer, handler, options: this.#options, pullExpiresMs: this.#pullExpiresMs });
     subscription.start(options.concurrency);
-    const tracked: Subscription = {
-      close: async () => {
-        await subscription.close();
-        this.#subscriptions.delete(tracked);
-      },
-    };
-    this.#subscriptions.add(tracked);
-    return tracked;
+    return this.#subscriptions.track(subscription);
   }
 
   async deleteTopology(): Promise<void> {
@@ -110,7 +104,7 @@ export class JetStreamBroker implements BrokerAdapter {
 
   /** Closes the subscriptions still open (waiting for their deliveries), then the connection. */
   async close(): Promise<void> {
-    await Promise.all([...this.#subscriptions].map((subscription) => subscription.close()));
+    await this.#subscriptions.closeAll();
     if (!this.#connection.isClosed()) await this.#connection.close();
   }
 

@@ -3,6 +3,7 @@ import { TransientError } from '../../../domain/errors.js';
 import type { BehaviorMessage, DeliveryHandler, Subscription } from '../../../domain/ports/broker.js';
 import type { BrokerAdapter } from '../broker-adapter.js';
 import { type BrokerOptions, type CompiledBrokerOptions, compileBrokerOptions } from '../broker-options.js';
+import { OpenSubscriptions } from '../open-subscriptions.js';
 import { redactUrl } from '../redact-url.js';
 import { sleep, withTimeout } from '../timers.js';
 import { type RedisStreamKeys, redisStreamKeys } from './redis-stream-keys.js';
@@ -25,7 +26,7 @@ export class RedisStreamsBroker implements BrokerAdapter {
   readonly #keys: RedisStreamKeys;
   readonly #options: CompiledBrokerOptions;
   readonly #timings: RedisStreamTimings;
-  readonly #subscriptions = new Set<Subscription>();
+  readonly #subscriptions = new OpenSubscriptions();
   #subscriptionCount = 0;
   #publisher: Redis | undefined;
 
@@ -116,14 +117,7 @@ export class RedisStreamsBroker implements BrokerAdapter {
       timings: this.#timings,
     });
     subscription.start();
-    const tracked: Subscription = {
-      close: async () => {
-        await subscription.close();
-        this.#subscriptions.delete(tracked);
-      },
-    };
-    this.#subscriptions.add(tracked);
-    return tracked;
+    return this.#subscriptions.track(subscription);
   }
 
   async deleteTopology(): Promise<void> {
@@ -132,7 +126,7 @@ export class RedisStreamsBroker implements BrokerAdapter {
 
   /** Closes the subscriptions still open (waiting for their deliveries), then the connection. */
   async close(): Promise<void> {
-    await Promise.all([...this.#subscriptions].map((subscription) => subscription.close()));
+    await this.#subscriptions.closeAll();
     await this.#publisher?.quit().catch(() => this.#publisher?.disconnect());
     await this.#redis.quit().catch(() => this.#redis.disconnect());
   }
