@@ -8,7 +8,7 @@ import { FaultInjector } from './access/chaos/fault-injection.js';
 import { Metrics } from './access/metrics.js';
 import { watchConfigFile } from './config/config-file-watcher.js';
 import { type LoadedConfig, loadConfig } from './config/load-config.js';
-import { ConflictError, NotFoundError, StrategyCenterError } from './domain/errors.js';
+import { ConflictError, InvalidConfigError, NotFoundError, StrategyCenterError } from './domain/errors.js';
 import type { ActivityRepository } from './domain/ports/activity-repository.js';
 import type { BehaviorCounter } from './domain/ports/behavior-counter.js';
 import type { Broker, Subscription } from './domain/ports/broker.js';
@@ -163,13 +163,13 @@ export async function createApp(options: AppOptions): Promise<App> {
   const faults = FaultInjector.fromEnvironment(env.STRATEGY_CENTER_FAULTS, (fault) => logger?.warn({ fault }, 'fault injected'));
   if (faults.active) logger?.warn({ faults: faults.plan }, 'FAULT INJECTION IS ON (STRATEGY_CENTER_FAULTS): for chaos tests only');
   const backends = await openBackends(env, logger);
-  const catalogPlaceholder = new StaticCatalog([]);
+  const catalog = new StaticCatalog();
   const processorDeps = {
     activities: backends.activities,
     instances: backends.instances,
     ledger: faults.ledger(backends.ledger),
-    catalog: catalogPlaceholder as Catalog,
-    recall: catalogPlaceholder as Recall,
+    catalog: catalog as Catalog,
+    recall: catalog as Recall,
   };
   const processors = new ProcessorRegistry(faults.processors(builtInProcessors(processorDeps)));
   for (const processor of options.processors?.(processorDeps) ?? []) processors.register(processor);
@@ -214,15 +214,16 @@ export async function createApp(options: AppOptions): Promise<App> {
   let config: LoadedConfig;
   try {
     config = await liveConfig.start();
+    if (config.catalogPath) {
+      const path = config.catalogPath;
+      await catalog.loadFile(path).catch((error: unknown) => {
+        throw new InvalidConfigError([{ path: 'catalog', message: `${path}: ${error instanceof Error ? error.message : String(error)}` }]);
+      });
+    }
   } catch (error) {
     await liveConfig.close();
     await backends.close();
     throw error;
-  }
-  if (config.catalogPath) {
-    const catalog = await StaticCatalog.fromFile(config.catalogPath);
-    processorDeps.catalog = catalog;
-    processorDeps.recall = catalog;
   }
   // Dry runs use the same processors on ports that read for real and simulate every write.
   const dryRunDeps = {

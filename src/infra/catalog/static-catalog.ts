@@ -6,16 +6,26 @@ import type { Catalog, CatalogItem, Recall } from '../../domain/ports/catalog.js
  * stands in for the product and recommendation services a real deployment calls.
  */
 export class StaticCatalog implements Catalog, Recall {
-  readonly #items: ReadonlyMap<string, CatalogItem>;
+  #items: ReadonlyMap<string, CatalogItem>;
 
-  constructor(items: readonly CatalogItem[]) {
+  constructor(items: readonly CatalogItem[] = []) {
     this.#items = new Map(items.map((item) => [item.id, item]));
   }
 
   static async fromFile(path: string): Promise<StaticCatalog> {
+    const catalog = new StaticCatalog();
+    await catalog.loadFile(path);
+    return catalog;
+  }
+
+  /**
+   * Replaces the items with a file's. The processors hold this catalog from the start; the file is
+   * named by the configuration, which is read after they are built.
+   */
+  async loadFile(path: string): Promise<void> {
     const parsed = JSON.parse(await readFile(path, 'utf8')) as { items?: CatalogItem[] };
     if (!Array.isArray(parsed.items)) throw new Error(`${path}: expected { "items": [...] }`);
-    return new StaticCatalog(parsed.items);
+    this.#items = new Map(parsed.items.map((item) => [item.id, item]));
   }
 
   get size(): number {
