@@ -61,7 +61,7 @@ describe('export and replay', () => {
 
     const file = join(mkdtempSync(join(tmpdir(), 'sc-replay-')), 'events.ndjson');
     writeFileSync(file, text);
-    const { stdout } = await run('node', [
+    const replayArgs = [
       CLI,
       'replay',
       '--events',
@@ -72,8 +72,8 @@ describe('export and replay', () => {
       'item-promotion@2.0',
       '--config',
       configPath,
-      '--json',
-    ]);
+    ];
+    const { stdout } = await run('node', [...replayArgs, '--json']);
     const report = JSON.parse(stdout);
     expect(report.events).toBe(5);
     expect(report.counts['item-promotion@3.0']).toMatchObject({ prepared: 3, issued: 1, rejected: 1 });
@@ -82,18 +82,7 @@ describe('export and replay', () => {
       { eventId: 'web-user-click', userId: 'web-user', activityId: 'act-1001', baseline: 'issued', candidate: 'rejected' },
     ]);
 
-    const table = await run('node', [
-      CLI,
-      'replay',
-      '--events',
-      file,
-      '--template',
-      'item-promotion@3.0',
-      '--baseline',
-      'item-promotion@2.0',
-      '--config',
-      configPath,
-    ]);
+    const table = await run('node', replayArgs);
     expect(table.stdout).toMatch(/5 events replayed/);
     expect(table.stdout).toMatch(/1 user\(s\) with a changed outcome/);
     expect(table.stderr).toMatch(/100%\s+5 events/);
