@@ -7,6 +7,7 @@ import { parseBehaviorMessage } from './access/behavior-message.js';
 import { FaultInjector } from './access/chaos/fault-injection.js';
 import { Metrics } from './access/metrics.js';
 import { watchConfigFile } from './config/config-file-watcher.js';
+import { wholeNumberSetting } from './config/env-settings.js';
 import { type LoadedConfig, loadConfig } from './config/load-config.js';
 import { ConflictError, InvalidConfigError, NotFoundError, StrategyCenterError } from './domain/errors.js';
 import type { ActivityRepository } from './domain/ports/activity-repository.js';
@@ -21,6 +22,7 @@ import type { EventFingerprints } from './domain/ports/event-fingerprints.js';
 import type { InstanceStore } from './domain/ports/instance-store.js';
 import type { LockStore } from './domain/ports/lock-store.js';
 import type { RightsLedger } from './domain/ports/rights-ledger.js';
+import type { SoldOutMarks } from './domain/ports/sold-out-marks.js';
 import type { TemplateStore } from './domain/ports/template-store.js';
 import type { TraceStore } from './domain/ports/trace-store.js';
 import type { Processor } from './domain/processor.js';
@@ -38,11 +40,13 @@ import { MemoryEventFingerprints } from './infra/memory/memory-event-fingerprint
 import { MemoryInstanceStore } from './infra/memory/memory-instance-store.js';
 import { MemoryLockStore } from './infra/memory/memory-lock-store.js';
 import { MemoryRightsLedger } from './infra/memory/memory-rights-ledger.js';
+import { MemorySoldOutMarks } from './infra/memory/memory-sold-out-marks.js';
 import { MemoryTemplateStore } from './infra/memory/memory-template-store.js';
 import { MemoryTraceStore } from './infra/memory/memory-trace-store.js';
 import { createPostgresAdapters } from './infra/postgres/postgres-adapters.js';
 import { createRedisAdapters } from './infra/redis/redis-adapters.js';
 import { RedisEventFingerprints } from './infra/redis/redis-event-fingerprints.js';
+import { RedisSoldOutMarks } from './infra/redis/redis-sold-out-marks.js';
 import { builtInProcessors } from './processors/built-in-processors.js';
 import type { ProcessorDeps } from './processors/processor-deps.js';
 import { ActivityAdmin } from './service/activity-admin.js';
@@ -53,6 +57,7 @@ import { simulatedInstanceStore, simulatedLedger } from './service/dry-run-ports
 import { EventIdentity } from './service/event-identity.js';
 import { Explainer } from './service/explain.js';
 import { InstanceLocks, type LockOptions } from './service/instance-lock.js';
+import { DEFAULT_LEDGER_CONCURRENCY, DEFAULT_SOLD_OUT_TTL_MS, gatedLedger } from './service/issuance-gates.js';
 import { LiveConfig } from './service/live-config.js';
 import { ProcessorRegistry } from './service/processor-registry.js';
 import { retrying } from './service/retry.js';
@@ -78,6 +83,12 @@ export interface AppEnvironment {
   readonly BROKER_ACK_WAIT_MS?: string;
   /** Ms a publish waits for an unreachable broker before `POST /v1/behaviors` answers 503. Default 10000. */
   readonly BROKER_PUBLISH_TIMEOUT_MS?: string;
+  /** PostgreSQL connections of this process. Default 10. */
+  readonly DATABASE_POOL_SIZE?: string;
+  /** Issuances of this process in the rights ledger at once; more wait their turn. Default 8 (see bench/README.md). */
+  readonly LEDGER_CONCURRENCY?: string;
+  /** Ms a pool's sold-out mark lives unless stock is added first. Default 2000. */
+  readonly SOLD_OUT_TTL_MS?: string;
 }
 
 export interface AppOptions {
@@ -111,6 +122,8 @@ interface Backends {
   readonly deadLetters: DeadLetterStore;
   /** What each event id was first used with (Redis with REDIS_URL, else in memory). */
   readonly eventFingerprints: EventFingerprints;
+  /** Sold-out hints of the benefit pools: shared through Redis with REDIS_URL, else this process's own. */
+  readonly soldOutMarks: SoldOutMarks;
   readonly templateStore: TemplateStore;
   readonly changeLog: ChangeLog;
   /** PostgreSQL LISTEN/NOTIFY with DATABASE_URL, else Redis pub/sub with REDIS_URL, else in-process. */
@@ -167,7 +180,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   const processorDeps = {
     activities: backends.activities,
     instances: backends.instances,
-    ledger: faults.ledger(backends.ledger),
+    ledger: gatedLedger(faults.ledger(backends.ledger), {
+      concurrency: wholeNumberSetting(env, 'LEDGER_CONCURRENCY', 1, 1024) ?? DEFAULT_LEDGER_CONCURRENCY,
+      soldOut: backends.soldOutMarks,
+      soldOutTtlMs: wholeNumberSetting(env, 'SOLD_OUT_TTL_MS', 1, 3_600_000) ?? DEFAULT_SOLD_OUT_TTL_MS,
+      onMarkError: (error) => logger?.warn({ err: error }, 'sold-out mark unavailable; the ledger decides alone'),
+    }),
     catalog: catalog as Catalog,
     recall: catalog as Recall,
   };
@@ -344,6 +362,7 @@ async function openBackends(env: AppEnvironment, logger: Logger | undefined): Pr
             traces: redis.traces,
             changeFeed: redis.changeFeed,
             eventFingerprints: retrying(new RedisEventFingerprints(redis.redis, { prefix: `${namespace}:` })),
+            soldOutMarks: new RedisSoldOutMarks(redis.redis, { prefix: `${namespace}:` }) as SoldOutMarks,
           };
         })()
       : {
@@ -354,6 +373,7 @@ async function openBackends(env: AppEnvironment, logger: Logger | undefined): Pr
           traces: new MemoryTraceStore(),
           changeFeed: new MemoryChangeFeed() as ChangeFeed,
           eventFingerprints: new MemoryEventFingerprints() as EventFingerprints,
+          soldOutMarks: new MemorySoldOutMarks() as SoldOutMarks,
         };
     let records: Pick<Backends, 'ledger' | 'deadLetters' | 'templateStore' | 'changeLog'> & {
       kind: string;
@@ -365,6 +385,7 @@ async function openBackends(env: AppEnvironment, logger: Logger | undefined): Pr
         url: env.DATABASE_URL,
         ...(env.DATABASE_SCHEMA ? { schema: env.DATABASE_SCHEMA } : {}),
         migrate: env.MIGRATE === 'true' || env.MIGRATE === '1',
+        poolSize: wholeNumberSetting(env, 'DATABASE_POOL_SIZE', 1, 1000),
         onChangeFeedError: (error) => logger?.warn({ err: error }, 'change feed connection lost; reconnecting'),
       });
       closers.push(() => postgres.close());

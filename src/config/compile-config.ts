@@ -148,6 +148,7 @@ export function compileActivity(activity: ReturnType<typeof configSchema.parse>[
       stock: activity.benefit.stock,
       perUser: activity.benefit.perUser,
       validForMs: parseDurationMs(activity.benefit.validFor) as number,
+      ...(activity.benefit.stockShards === undefined ? {} : { stockShards: activity.benefit.stockShards }),
     },
     preparedTtlMs: parseDurationMs(activity.preparedTtl) as number,
     ...(activity.lock === undefined ? {} : { lock: activity.lock }),

@@ -82,8 +82,11 @@ export const activitySchema = z.strictObject(
         stock: wholeNumber(0),
         perUser: wholeNumber(1),
         validFor: duration,
+        // Slot rows holding the stock (see domain/issuance.ts defaultStockShards); 256 is far past
+        // where more slots stop helping and keeps a resize one small statement.
+        stockShards: wholeNumber(1).max(256, { error: 'expected a whole number from 1 to 256' }).optional(),
       },
-      { error: 'expected { pool, stock, perUser, validFor }' },
+      { error: 'expected { pool, stock, perUser, validFor, stockShards? }' },
     ),
     preparedTtl: duration.default('72h'),
     lock: z.boolean({ error: 'expected true or false' }).optional(),

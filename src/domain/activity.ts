@@ -8,6 +8,8 @@ export interface Benefit {
   readonly stock: number;
   readonly perUser: number;
   readonly validForMs: number;
+  /** Slot rows holding the stock; unset: derived from the stock (defaultStockShards). */
+  readonly stockShards?: number;
 }
 
 /**

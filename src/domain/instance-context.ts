@@ -49,6 +49,13 @@ export class InstanceContext<Ext extends object = object> {
   assets: readonly Asset[] | undefined;
   asset: Asset | undefined;
   output: Record<string, unknown> | undefined;
+  /** Names of the processors still to run after the current one; the chain runner keeps it current. */
+  upcoming: readonly string[] = [];
+  /**
+   * The processor that left its asset checks to a later processor's single ledger call
+   * (`query-asset` to `send-benefit`), so that one round trip decides; undefined otherwise.
+   */
+  assetChecksDeferredBy: string | undefined;
 
   #status: OutcomeStatus | undefined;
   #reason: string | undefined;
@@ -97,6 +104,16 @@ export class InstanceContext<Ext extends object = object> {
   /** Records inputs the current processor decided on; they land in its trace step. */
   note(notes: Readonly<Record<string, unknown>>): void {
     this.#notes = { ...this.#notes, ...notes };
+  }
+
+  /**
+   * Adds notes to the latest trace step of `processor`: the inputs of checks it deferred to a later
+   * step land where they would have been had it made them itself.
+   */
+  amendNotes(processor: string, notes: Readonly<Record<string, unknown>>): void {
+    const index = this.steps.findLastIndex((candidate) => candidate.processor === processor);
+    const step = this.steps[index];
+    if (step) this.steps[index] = { ...step, notes: { ...step.notes, ...notes } };
   }
 
   /** The current processor's notes, cleared for the next one (the chain runner calls this). */

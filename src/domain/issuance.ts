@@ -1,5 +1,6 @@
 import { type Asset, isUsable } from './asset.js';
-import type { IssueRequest, IssueResult } from './ports/rights-ledger.js';
+import { issuanceKey, nextRound } from './idempotency-key.js';
+import type { IssueRequest, IssueResult, NextIssueRequest, NextIssueResult } from './ports/rights-ledger.js';
 
 /**
  * The ledger's checks before any stock is taken, in the port's order: the key already used, a
@@ -29,4 +30,35 @@ export function newAsset(request: IssueRequest, id: string): Asset {
     idempotencyKey: request.idempotencyKey,
     eventId: request.eventId,
   };
+}
+
+/**
+ * The checks of a click's issuance before its key is known, in the port's order: this event's own
+ * asset, a usable asset held, the per-user bound. `held` is every asset the user holds from the
+ * activity. Otherwise answers the request to write under the round's key.
+ */
+export function nextIssueStep(
+  request: NextIssueRequest,
+  held: readonly Asset[],
+): { readonly refusal: NextIssueResult } | { readonly issue: IssueRequest } {
+  const assetsHeld = held.length;
+  const caused = held.find((asset) => asset.eventId === request.eventId);
+  if (caused) return { refusal: { kind: 'caused', asset: caused, assetsHeld } };
+  const usable = held.find((asset) => isUsable(asset, request.nowMs));
+  if (usable) return { refusal: { kind: 'held', asset: usable, assetsHeld } };
+  if (assetsHeld >= request.perUser) return { refusal: { kind: 'limit_reached', held: assetsHeld, assetsHeld } };
+  return { issue: { ...request, idempotencyKey: issuanceKey(request.activityId, request.userId, nextRound(held)) } };
+}
+
+/**
+ * How many slots hold a pool's stock when the benefit does not say (`benefit.stockShards`).
+ * Measured (bench/README.md): one slot row convoys beyond ~4 concurrent issuances; 8 slots keep
+ * 16-64 concurrent issuances near the function's ceiling on one pool. A slot per 50 units keeps
+ * small pools from being spread so thin that most issuances fall through empty slots.
+ */
+export const MAX_DEFAULT_STOCK_SHARDS = 8;
+export const UNITS_PER_DEFAULT_SHARD = 50;
+
+export function defaultStockShards(stock: number): number {
+  return Math.max(1, Math.min(MAX_DEFAULT_STOCK_SHARDS, Math.floor(stock / UNITS_PER_DEFAULT_SHARD)));
 }

@@ -1,11 +1,18 @@
+import { isUsable } from '../domain/asset.js';
 import { issuanceKey, nextRound } from '../domain/idempotency-key.js';
+import type { InstanceContext } from '../domain/instance-context.js';
+import type { IssueResult, NextIssueResult } from '../domain/ports/rights-ledger.js';
 import type { Processor } from '../domain/processor.js';
 import type { ProcessorDeps } from './processor-deps.js';
+import { ALREADY_HOLDS, ANSWERED_BEFORE, limitReached } from './query-asset.js';
 
 /**
  * Issues the benefit through the rights ledger under an idempotency key derived from business
  * identity (activity × user × round): concurrent clicks and retries of one round all carry the same
  * key, so at most one of them takes stock. Skipped when the user already has an asset in hand.
+ *
+ * When nothing has read the user's assets yet (query-asset deferred its checks, or is not in the
+ * chain), one ledger call (`issueNext`) makes the checks, derives the round's key and writes.
  */
 export function sendBenefit(deps: Pick<ProcessorDeps, 'ledger'>): Processor {
   return {
@@ -13,39 +20,69 @@ export function sendBenefit(deps: Pick<ProcessorDeps, 'ledger'>): Processor {
     validate: (ctx) => ctx.asset === undefined,
     async process(ctx) {
       const { activity } = ctx;
-      const assets = ctx.assets ?? (await deps.ledger.listAssets(activity.id, ctx.userId));
-      const idempotencyKey = issuanceKey(activity.id, ctx.userId, nextRound(assets));
-      const result = await deps.ledger.issue({
+      const request = {
         activityId: activity.id,
         userId: ctx.userId,
         pool: activity.benefit.pool,
         perUser: activity.benefit.perUser,
         validForMs: activity.benefit.validForMs,
-        idempotencyKey,
         eventId: ctx.params.eventId,
         nowMs: ctx.nowMs,
-      });
-      ctx.note({
-        idempotencyKey,
-        ledger: result.kind,
-        pool: activity.benefit.pool,
-        ...('asset' in result ? { assetId: result.asset.id } : {}),
-      });
-      switch (result.kind) {
-        case 'issued':
-          ctx.asset = result.asset;
-          return ctx.settle('issued');
-        case 'existing':
-        case 'held':
-          ctx.asset = result.asset;
-          if (result.asset.eventId === ctx.params.eventId)
-            return ctx.settle('issued', 'this event was answered before; the same asset is returned');
-          return ctx.settle('existing', 'a concurrent request issued the asset for this round');
-        case 'out_of_stock':
-          return ctx.stop('rejected', `out of stock: pool ${activity.benefit.pool} is empty`);
-        case 'limit_reached':
-          return ctx.stop('rejected', `per-user limit reached: the user already received ${result.held} of ${activity.benefit.perUser}`);
-      }
+      };
+      if (ctx.assets === undefined) return settleNext(ctx, await deps.ledger.issueNext(request));
+      const idempotencyKey = issuanceKey(activity.id, ctx.userId, nextRound(ctx.assets));
+      const result = await deps.ledger.issue({ ...request, idempotencyKey });
+      ctx.note({ idempotencyKey, ledger: result.kind, pool: activity.benefit.pool, ...assetNote(result) });
+      settleIssue(ctx, result);
     },
   };
+}
+
+function settleNext(ctx: InstanceContext, result: NextIssueResult) {
+  const { benefit } = ctx.activity;
+  ctx.note({
+    ...(result.idempotencyKey === undefined ? {} : { idempotencyKey: result.idempotencyKey }),
+    ledger: result.kind,
+    pool: benefit.pool,
+    ...assetNote(result),
+  });
+  const deferredBy = ctx.assetChecksDeferredBy;
+  if (deferredBy !== undefined && result.assetsHeld !== undefined) {
+    const found = 'asset' in result && result.kind !== 'issued' && isUsable(result.asset, ctx.nowMs) ? [result.asset.id] : [];
+    ctx.amendNotes(deferredBy, { assetsHeld: result.assetsHeld, usable: found });
+  }
+  switch (result.kind) {
+    case 'caused':
+      ctx.asset = result.asset;
+      return ctx.settle('issued', ANSWERED_BEFORE);
+    case 'held':
+      ctx.asset = result.asset;
+      return ctx.settle('existing', ALREADY_HOLDS);
+    case 'limit_reached':
+      return ctx.stop('rejected', limitReached(result.held, benefit.perUser));
+    default:
+      return settleIssue(ctx, result);
+  }
+}
+
+function settleIssue(ctx: InstanceContext, result: IssueResult) {
+  const { benefit } = ctx.activity;
+  switch (result.kind) {
+    case 'issued':
+      ctx.asset = result.asset;
+      return ctx.settle('issued');
+    case 'existing':
+    case 'held':
+      ctx.asset = result.asset;
+      if (result.asset.eventId === ctx.params.eventId) return ctx.settle('issued', ANSWERED_BEFORE);
+      return ctx.settle('existing', 'a concurrent request issued the asset for this round');
+    case 'out_of_stock':
+      return ctx.stop('rejected', `out of stock: pool ${benefit.pool} is empty`);
+    case 'limit_reached':
+      return ctx.stop('rejected', limitReached(result.held, benefit.perUser));
+  }
+}
+
+function assetNote(result: NextIssueResult): { assetId?: string } {
+  return 'asset' in result ? { assetId: result.asset.id } : {};
 }

@@ -1,5 +1,6 @@
 import type { Activity, Rollout } from '../domain/activity.js';
 import { type ErrorDetail, InvalidInputError, NotFoundError } from '../domain/errors.js';
+import { defaultStockShards } from '../domain/issuance.js';
 import type { ActivityRepository } from '../domain/ports/activity-repository.js';
 import type { RightsLedger } from '../domain/ports/rights-ledger.js';
 import { formatTemplateRef, type TemplateRef } from '../domain/template-ref.js';
@@ -36,7 +37,8 @@ export class ActivityAdmin {
     const problems = this.check(activity, path);
     if (problems.length > 0) throw new InvalidInputError(`activity ${activity.id} cannot run`, problems);
     const before = await this.#activities.get(activity.id);
-    await this.#ledger.ensurePool(activity.benefit.pool, activity.benefit.stock);
+    const { benefit } = activity;
+    await this.#ledger.ensurePool(benefit.pool, benefit.stock, benefit.stockShards ?? defaultStockShards(benefit.stock));
     await this.#activities.put(activity);
     if (this.#changes && !sameContent(before, activity)) {
       await this.#changes.record(

@@ -10,7 +10,8 @@ import type { TraceStep } from '../domain/trace.js';
  */
 export async function runChain(ctx: InstanceContext, chain: readonly Processor[]): Promise<ChainRun> {
   const run: ChainRun = {};
-  for (const processor of chain) {
+  for (const [index, processor] of chain.entries()) {
+    ctx.upcoming = chain.slice(index + 1).map((next) => next.name);
     const started = performance.now();
     const statusBefore = ctx.status;
     const reasonBefore = ctx.reason;

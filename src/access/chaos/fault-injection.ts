@@ -13,7 +13,7 @@ import { retrying } from '../../service/retry.js';
  * - `kill-after:<step>` — SIGKILL this process right after `<step>` finished: a processor name, or
  *   `ledger.issue` (the ledger committed; the processor never saw the answer). Nothing runs after
  *   it: no answer, no ack, no trace.
- * - `ledger-faults:<rate>` — each ledger `issue` and `listAssets` call fails with probability
+ * - `ledger-faults:<rate>` — each ledger `issue`, `issueNext` and `listAssets` call fails with probability
  *   `rate` (0 < rate <= 1) with a retryable error: `listAssets` and half of the `issue` failures
  *   before the call (nothing written), the other half of `issue` after it committed (the answer
  *   lost, as a timeout). The ledger is then retried with backoff, as the PostgreSQL adapter
@@ -97,7 +97,7 @@ export class FaultInjector {
     if (!plan || (plan.killAfter !== 'ledger.issue' && plan.ledgerFailureRate === undefined)) return ledger;
     const rate = plan.ledgerFailureRate ?? 0;
     const faulty: RightsLedger = {
-      ensurePool: (pool, total) => ledger.ensurePool(pool, total),
+      ensurePool: (pool, total, shards) => ledger.ensurePool(pool, total, shards),
       getAsset: (assetId) => ledger.getAsset(assetId),
       redeem: (assetId, nowMs) => ledger.redeem(assetId, nowMs),
       stock: (pool) => ledger.stock(pool),
@@ -112,6 +112,17 @@ export class FaultInjector {
         const result = await ledger.issue(request);
         if (plan.killAfter === 'ledger.issue') this.#kill('ledger.issue', request.eventId);
         if (afterCommit) throw this.#fail('ledger.issue', 'after-commit', `${request.idempotencyKey} -> ${result.kind}`);
+        return result;
+      },
+      // The click path's one call: the same faults, at the same point `ledger.issue` names.
+      issueNext: async (request) => {
+        const failing = this.#random() < rate;
+        const afterCommit = failing && this.#random() < 0.5;
+        const what = `${request.activityId}:${request.userId} (event ${request.eventId})`;
+        if (failing && !afterCommit) throw this.#fail('ledger.issue', 'before', what);
+        const result = await ledger.issueNext(request);
+        if (plan.killAfter === 'ledger.issue') this.#kill('ledger.issue', request.eventId);
+        if (afterCommit) throw this.#fail('ledger.issue', 'after-commit', `${what} -> ${result.kind}`);
         return result;
       },
     };

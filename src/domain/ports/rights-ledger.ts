@@ -28,6 +28,23 @@ export type RedeemResult =
   | { readonly kind: 'not_found' }
   | { readonly kind: 'not_usable'; readonly asset: Asset };
 
+/**
+ * A click's issuance, decided in one call: the ledger reads the user's assets itself and derives
+ * the round's idempotency key (`activity:user:round`, see domain/idempotency-key.ts).
+ */
+export type NextIssueRequest = Omit<IssueRequest, 'idempotencyKey'>;
+
+/**
+ * `caused`: this event's own asset from an earlier answer (a retried click), whatever its status;
+ * the other kinds as in IssueResult. `assetsHeld` is how many assets the user held from the
+ * activity before the call (undefined when the answer came without reading them);
+ * `idempotencyKey` the key written, or found taken, when the call reached the write.
+ */
+export type NextIssueResult = (IssueResult | { readonly kind: 'caused'; readonly asset: Asset }) & {
+  readonly assetsHeld?: number;
+  readonly idempotencyKey?: string;
+};
+
 export interface PoolStock {
   readonly pool: string;
   readonly total: number;
@@ -40,9 +57,17 @@ export interface PoolStock {
  * under any concurrency, and a failed issuance leaves nothing behind.
  */
 export interface RightsLedger {
-  /** Creates the pool with `total` stock, or raises/lowers its total keeping what was taken. */
-  ensurePool(pool: string, total: number): Promise<PoolStock>;
+  /**
+   * Creates the pool with `total` stock, or raises/lowers its total keeping what was taken. `shards`
+   * (default 1) is how many slots hold the stock; what is left is spread evenly over them.
+   */
+  ensurePool(pool: string, total: number, shards?: number): Promise<PoolStock>;
   issue(request: IssueRequest): Promise<IssueResult>;
+  /**
+   * The click path in one atomic step: this event's asset (`caused`), a usable asset (`held`), the
+   * per-user bound, then the round's key and stock, in that order.
+   */
+  issueNext(request: NextIssueRequest): Promise<NextIssueResult>;
   /** The user's assets from the activity, oldest first, with stored status. */
   listAssets(activityId: string, userId: string): Promise<readonly Asset[]>;
   getAsset(assetId: string): Promise<Asset | undefined>;

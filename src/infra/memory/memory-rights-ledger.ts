@@ -1,12 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { type Asset, isUsable } from '../../domain/asset.js';
-import { newAsset, refusalBeforeStock } from '../../domain/issuance.js';
-import type { IssueRequest, IssueResult, PoolStock, RedeemResult, RightsLedger } from '../../domain/ports/rights-ledger.js';
+import { newAsset, nextIssueStep, refusalBeforeStock } from '../../domain/issuance.js';
+import type {
+  IssueRequest,
+  IssueResult,
+  NextIssueRequest,
+  NextIssueResult,
+  PoolStock,
+  RedeemResult,
+  RightsLedger,
+} from '../../domain/ports/rights-ledger.js';
 
 /**
  * Each method runs to completion within one turn of the event loop before its first await, which
  * makes every issuance atomic in a single process — the same guarantee the PostgreSQL ledger gets
- * from one transaction.
+ * from one transaction. One process has no row lock to spread, so `shards` changes nothing here.
  */
 export class MemoryRightsLedger implements RightsLedger {
   readonly #pools = new Map<string, { total: number; remaining: number }>();
@@ -14,7 +22,7 @@ export class MemoryRightsLedger implements RightsLedger {
   readonly #byKey = new Map<string, Asset>();
   readonly #byInstance = new Map<string, Asset[]>();
 
-  async ensurePool(pool: string, total: number): Promise<PoolStock> {
+  async ensurePool(pool: string, total: number, _shards?: number): Promise<PoolStock> {
     const existing = this.#pools.get(pool);
     if (!existing) {
       this.#pools.set(pool, { total, remaining: total });
@@ -40,6 +48,15 @@ export class MemoryRightsLedger implements RightsLedger {
     this.#byKey.set(asset.idempotencyKey, asset);
     this.#byInstance.set(instanceKey, [...held, asset]);
     return { kind: 'issued', asset };
+  }
+
+  async issueNext(request: NextIssueRequest): Promise<NextIssueResult> {
+    const held = this.#byInstance.get(`${request.activityId}:${request.userId}`) ?? [];
+    const step = nextIssueStep(request, held);
+    if ('refusal' in step) return step.refusal;
+    // No await before issue's body runs: the checks above and the write stay one atomic step.
+    const result = await this.issue(step.issue);
+    return { ...result, assetsHeld: held.length, idempotencyKey: step.issue.idempotencyKey };
   }
 
   async listAssets(activityId: string, userId: string): Promise<readonly Asset[]> {

@@ -1,7 +1,15 @@
 import type pg from 'pg';
 import type { Asset } from '../../domain/asset.js';
 import { InvalidInputError, StrategyCenterError } from '../../domain/errors.js';
-import type { IssueRequest, IssueResult, PoolStock, RedeemResult, RightsLedger } from '../../domain/ports/rights-ledger.js';
+import type {
+  IssueRequest,
+  IssueResult,
+  NextIssueRequest,
+  NextIssueResult,
+  PoolStock,
+  RedeemResult,
+  RightsLedger,
+} from '../../domain/ports/rights-ledger.js';
 import { ASSET_COLUMNS, type AssetRow, toAsset } from './asset-row.js';
 import type { PgRunner } from './pg-runner.js';
 import { isoAt, isUuid } from './sql-values.js';
@@ -14,6 +22,8 @@ interface PoolRow {
 
 /** `integer` columns hold stock; a larger total would fail inside PostgreSQL with a less clear error. */
 const MAX_STOCK = 2_147_483_647;
+/** Past this, more slots only make resizing and the empty-pool scan longer (config allows 256). */
+const MAX_SHARDS = 1024;
 
 /**
  * The rights ledger on PostgreSQL. Issuance is one transaction serialized per instance
@@ -30,29 +40,48 @@ export class PostgresRightsLedger implements RightsLedger {
     this.#runner = runner;
   }
 
-  async ensurePool(pool: string, total: number): Promise<PoolStock> {
+  async ensurePool(pool: string, total: number, shards = 1): Promise<PoolStock> {
     if (!Number.isSafeInteger(total) || total < 0 || total > MAX_STOCK) {
       throw new InvalidInputError(`stock of pool '${pool}' must be a whole number from 0 to ${MAX_STOCK}`, [
         { path: 'total', message: `got ${total}` },
       ]);
     }
-    // One statement, so that resizing is atomic with concurrent issuance: what was taken
-    // (total - remaining) is kept, and remaining never goes below zero.
-    const result = await this.#runner.query<PoolRow>(
+    if (!Number.isSafeInteger(shards) || shards < 1 || shards > MAX_SHARDS) {
+      throw new InvalidInputError(`stock shards of pool '${pool}' must be a whole number from 1 to ${MAX_SHARDS}`, [
+        { path: 'shards', message: `got ${shards}` },
+      ]);
+    }
+    // One function call, so that resizing is atomic with concurrent issuance: what was taken
+    // (total - remaining) is kept, and what is left is spread over the slots (migration 004).
+    const result = await this.#runner.query<{ r_total: number; r_remaining: number }>(
       'ensure pool',
-      `INSERT INTO benefit_pools (id, total, remaining) VALUES ($1, $2, $2)
-       ON CONFLICT (id) DO UPDATE SET
-         total = EXCLUDED.total,
-         remaining = GREATEST(0, EXCLUDED.total - (benefit_pools.total - benefit_pools.remaining)),
-         updated_at = now()
-       RETURNING id, total, remaining`,
-      [pool, total],
+      'SELECT r_total, r_remaining FROM ensure_pool($1, $2, $3)',
+      [pool, total, shards],
     );
-    return toPoolStock(firstRow(result, 'ensure pool'));
+    const row = firstRow(result, 'ensure pool');
+    return { pool, total: row.r_total, remaining: row.r_remaining };
   }
 
   issue(request: IssueRequest): Promise<IssueResult> {
     return issueOnce(this.#runner, request);
+  }
+
+  async issueNext(request: NextIssueRequest): Promise<NextIssueResult> {
+    const result = await this.#runner.query<IssueRow & { r_key: string | null }>(
+      'issue next',
+      'SELECT r_outcome, r_held, r_asset, r_key FROM issue_next_asset($1, $2, $3, $4, $5::timestamptz, $6::timestamptz, $7)',
+      [
+        request.activityId,
+        request.userId,
+        request.pool,
+        request.perUser,
+        isoAt(request.nowMs),
+        isoAt(request.nowMs + request.validForMs),
+        request.eventId,
+      ],
+    );
+    const row = firstRow(result, 'issue next');
+    return { ...toIssueResult(row), assetsHeld: row.r_held, ...(row.r_key === null ? {} : { idempotencyKey: row.r_key }) };
   }
 
   async listAssets(activityId: string, userId: string): Promise<readonly Asset[]> {
@@ -92,14 +121,20 @@ export class PostgresRightsLedger implements RightsLedger {
   }
 
   async stock(pool: string): Promise<PoolStock | undefined> {
-    const result = await this.#runner.query<PoolRow>('read stock', 'SELECT id, total, remaining FROM benefit_pools WHERE id = $1', [pool]);
+    // The slots' sum in one statement: one snapshot, so a resize is seen whole or not at all.
+    const result = await this.#runner.query<PoolRow>(
+      'read stock',
+      `SELECT p.id, p.total, coalesce((SELECT sum(s.remaining) FROM benefit_pool_slots s WHERE s.pool = p.id), 0)::integer AS remaining
+       FROM benefit_pools p WHERE p.id = $1`,
+      [pool],
+    );
     const row = result.rows[0];
     return row && toPoolStock(row);
   }
 }
 
 interface IssueRow {
-  r_outcome: 'existing' | 'held' | 'limit_reached' | 'out_of_stock' | 'issued';
+  r_outcome: 'existing' | 'held' | 'limit_reached' | 'out_of_stock' | 'issued' | 'caused';
   r_held: number;
   /** The asset row as JSON: timestamps arrive as ISO strings. */
   r_asset:
@@ -108,7 +143,7 @@ interface IssueRow {
 }
 
 /**
- * One round trip: `issue_asset` (migration 003) runs the checks in the port's order, writes the
+ * One round trip: `issue_asset` (migrations 003, 004) runs the checks in the port's order, writes the
  * asset and takes the stock in one transaction, and answers with the asset it names.
  */
 async function issueOnce(runner: PgRunner, request: IssueRequest): Promise<IssueResult> {
@@ -127,6 +162,11 @@ async function issueOnce(runner: PgRunner, request: IssueRequest): Promise<Issue
     ],
   );
   const row = firstRow(result, 'issue');
+  if (row.r_outcome === 'caused') throw new StrategyCenterError('internal', 'issue_asset answered caused');
+  return toIssueResult(row) as IssueResult;
+}
+
+function toIssueResult(row: IssueRow): IssueResult | { kind: 'caused'; asset: Asset } {
   switch (row.r_outcome) {
     case 'limit_reached':
       return { kind: 'limit_reached', held: row.r_held };

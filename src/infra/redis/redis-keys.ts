@@ -45,6 +45,11 @@ export class RedisKeys {
     return `${this.prefix}event:{${eventId}}`;
   }
 
+  /** The sold-out mark of a benefit pool (see domain/ports/sold-out-marks.ts). */
+  soldOut(pool: string): string {
+    return `${this.prefix}sold-out:{${pool}}`;
+  }
+
   instanceTraces(instance: InstanceKey): string {
     return `${this.prefix}traces:${instanceTag(instance)}`;
   }

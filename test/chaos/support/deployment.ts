@@ -150,7 +150,8 @@ export class Deployment {
 
   async ledgerTotals(): Promise<LedgerTotals> {
     const { rows } = await this.sql().query<LedgerTotals>(
-      `SELECT p.total, p.remaining,
+      `SELECT p.total,
+         (SELECT coalesce(sum(remaining), 0)::int FROM benefit_pool_slots WHERE pool = p.id) AS remaining,
          (SELECT count(*)::int FROM assets WHERE pool = p.id) AS assets,
          (SELECT count(DISTINCT idempotency_key)::int FROM assets WHERE pool = p.id) AS keys,
          (SELECT coalesce(sum(n - 1), 0)::int FROM (SELECT count(*) AS n FROM assets WHERE pool = p.id GROUP BY activity_id, user_id) u) AS "extraPerUser",

@@ -45,6 +45,7 @@ describe('PostgreSQL migrations', () => {
       expect(await tablesIn(schema)).toEqual([
         'activities',
         'assets',
+        'benefit_pool_slots',
         'benefit_pools',
         'config_changes',
         'dead_letters',

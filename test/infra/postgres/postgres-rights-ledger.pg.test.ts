@@ -32,7 +32,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function ledgerTotals(admin: pg.Client, schema: string) {
   const s = pg.escapeIdentifier(schema);
   const { rows } = await admin.query<{ total: number; remaining: number; assets: number; keys: number; most_per_user: number }>(
-    `SELECT p.total, p.remaining,
+    `SELECT p.total,
+       (SELECT coalesce(sum(remaining), 0)::int FROM ${s}.benefit_pool_slots WHERE pool = p.id) AS remaining,
        (SELECT count(*)::int FROM ${s}.assets WHERE pool = p.id) AS assets,
        (SELECT count(DISTINCT idempotency_key)::int FROM ${s}.assets WHERE pool = p.id) AS keys,
        (SELECT coalesce(max(n), 0)::int FROM (SELECT count(*) AS n FROM ${s}.assets GROUP BY activity_id, user_id) per_user) AS most_per_user

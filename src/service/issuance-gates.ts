@@ -1,0 +1,86 @@
+import type { IssueResult, NextIssueResult, RightsLedger } from '../domain/ports/rights-ledger.js';
+import type { SoldOutMarks } from '../domain/ports/sold-out-marks.js';
+
+export interface IssuanceGateOptions {
+  /**
+   * Issuances of this process in the ledger at once; the rest wait here, in order. Measured
+   * (bench/README.md): the ledger's throughput on one pool peaks with a few concurrent issuances
+   * and falls as more queue on its locks, so a burst of clicks must not all reach it.
+   */
+  readonly concurrency: number;
+  readonly soldOut: SoldOutMarks;
+  /** How long a sold-out mark lives without being renewed: the safety net for a missed reopen. */
+  readonly soldOutTtlMs: number;
+  /** A mark that cannot be read or written: the ledger decides alone meanwhile. */
+  readonly onMarkError?: (error: unknown) => void;
+}
+
+/** Defaults: see IssuanceGateOptions and bench/README.md for the measurement behind them. */
+export const DEFAULT_LEDGER_CONCURRENCY = 8;
+export const DEFAULT_SOLD_OUT_TTL_MS = 2_000;
+
+/**
+ * The ledger as the click path sees it: a pool marked sold out is answered `out_of_stock` without
+ * a ledger call (a storm on an empty pool costs the database nothing); every other issuance waits
+ * for one of `concurrency` places before it reaches the ledger. The ledger stays the only one that
+ * decides: a mark is set only after the ledger answered `out_of_stock`, and cleared whenever the
+ * pool is resized with stock left.
+ */
+export function gatedLedger(ledger: RightsLedger, options: IssuanceGateOptions): RightsLedger {
+  const places = new Places(options.concurrency);
+  const { soldOut, soldOutTtlMs } = options;
+  const onMarkError = options.onMarkError ?? (() => {});
+  const markedSoldOut = (pool: string) =>
+    soldOut.isMarked(pool).catch((error: unknown) => {
+      onMarkError(error);
+      return false;
+    });
+  const learn = <R extends IssueResult | NextIssueResult>(pool: string, result: R): R => {
+    if (result.kind === 'out_of_stock') soldOut.mark(pool, soldOutTtlMs).catch(onMarkError);
+    return result;
+  };
+  return {
+    async ensurePool(pool, total, shards) {
+      const stock = await ledger.ensurePool(pool, total, shards);
+      if (stock.remaining > 0) await soldOut.clear(pool).catch(onMarkError);
+      return stock;
+    },
+    async issue(request) {
+      if (await markedSoldOut(request.pool)) return { kind: 'out_of_stock' };
+      return learn(request.pool, await places.run(() => ledger.issue(request)));
+    },
+    async issueNext(request) {
+      if (await markedSoldOut(request.pool)) return { kind: 'out_of_stock' };
+      return learn(request.pool, await places.run(() => ledger.issueNext(request)));
+    },
+    listAssets: (activityId, userId) => ledger.listAssets(activityId, userId),
+    getAsset: (assetId) => ledger.getAsset(assetId),
+    redeem: (assetId, nowMs) => ledger.redeem(assetId, nowMs),
+    stock: (pool) => ledger.stock(pool),
+  };
+}
+
+/** A counting semaphore with a FIFO queue: at most `size` tasks run at once. */
+class Places {
+  readonly #size: number;
+  #busy = 0;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    if (!Number.isSafeInteger(size) || size < 1) throw new RangeError(`ledger concurrency must be a whole number >= 1, got ${size}`);
+    this.#size = size;
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#busy >= this.#size) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.#busy += 1;
+    try {
+      return await task();
+    } finally {
+      // Hand the place straight to the next waiter, so that a newcomer cannot overtake the queue.
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#busy -= 1;
+    }
+  }
+}
