@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { effectiveStatus } from '../../src/domain/asset.js';
 import { issuanceKey } from '../../src/domain/idempotency-key.js';
-import type { IssueRequest, IssueResult, RightsLedger } from '../../src/domain/ports/rights-ledger.js';
+import type { IssueRequest, IssueResult, NextIssueRequest, RightsLedger } from '../../src/domain/ports/rights-ledger.js';
 
 export interface RightsLedgerFixture {
   readonly port: RightsLedger;
@@ -45,6 +45,10 @@ export function describeRightsLedgerConformance(name: string, make: () => Promis
       };
     }
 
+    function nextRequest(userId: string, eventId: string, overrides: Partial<NextIssueRequest> = {}): NextIssueRequest {
+      return { activityId, userId, pool, perUser: 1, validForMs: 7 * DAY_MS, eventId, nowMs: NOW, ...overrides };
+    }
+
     async function issued(req: IssueRequest) {
       const result = await ledger.issue(req);
       if (result.kind !== 'issued') throw new Error(`expected issued, got ${result.kind}`);
@@ -70,6 +74,32 @@ export function describeRightsLedgerConformance(name: string, make: () => Promis
         expect(await ledger.ensurePool(pool, 2)).toEqual({ pool, total: 2, remaining: 0 });
         expect(await ledger.stock(pool)).toEqual({ pool, total: 2, remaining: 0 });
         expect((await ledger.issue(request('u4', 0))).kind).toBe('out_of_stock');
+      });
+
+      it('a sharded pool reads as one stock, resizes keeping what was taken, and re-shards without losing a unit', async () => {
+        expect(await ledger.ensurePool(pool, 10, 4)).toEqual({ pool, total: 10, remaining: 10 });
+        for (const user of ['u1', 'u2', 'u3']) await issued(request(user, 0));
+        expect(await ledger.stock(pool)).toEqual({ pool, total: 10, remaining: 7 });
+        expect(await ledger.ensurePool(pool, 20, 8)).toEqual({ pool, total: 20, remaining: 17 });
+        expect(await ledger.ensurePool(pool, 20, 3)).toEqual({ pool, total: 20, remaining: 17 });
+        expect(await ledger.ensurePool(pool, 5, 16)).toEqual({ pool, total: 5, remaining: 2 });
+        expect(await ledger.stock(pool)).toEqual({ pool, total: 5, remaining: 2 });
+      });
+
+      it('a sharded pool is never answered out of stock while any slot holds stock', async () => {
+        // 16 slots, 3 units: most users start at an empty slot and must fall through.
+        await ledger.ensurePool(pool, 3, 16);
+        const results = [];
+        for (let i = 0; i < 6; i += 1) results.push(await ledger.issue(request(`fall-${i}`, 0)));
+        expect(results.map((result) => result.kind)).toEqual([
+          'issued',
+          'issued',
+          'issued',
+          'out_of_stock',
+          'out_of_stock',
+          'out_of_stock',
+        ]);
+        expect(await ledger.stock(pool)).toEqual({ pool, total: 3, remaining: 0 });
       });
 
       it('ensuring the same total again changes nothing', async () => {
@@ -189,6 +219,67 @@ export function describeRightsLedgerConformance(name: string, make: () => Promis
       });
     });
 
+    describe('issueNext (a click decided in one call)', () => {
+      it('issues round 0 under the business key, then answers the same event caused and another event held', async () => {
+        await ledger.ensurePool(pool, 5);
+        const first = await ledger.issueNext(nextRequest('n1', 'e1'));
+        expect(first).toMatchObject({ kind: 'issued', assetsHeld: 0, idempotencyKey: issuanceKey(activityId, 'n1', 0) });
+        if (first.kind !== 'issued') throw new Error('expected issued');
+        expect(first.asset).toMatchObject({
+          activityId,
+          userId: 'n1',
+          pool,
+          status: 'active',
+          eventId: 'e1',
+          idempotencyKey: `${activityId}:n1:0`,
+        });
+        expect(await ledger.issueNext(nextRequest('n1', 'e1'))).toMatchObject({
+          kind: 'caused',
+          asset: { id: first.asset.id },
+          assetsHeld: 1,
+        });
+        expect(await ledger.issueNext(nextRequest('n1', 'e2'))).toMatchObject({
+          kind: 'held',
+          asset: { id: first.asset.id },
+          assetsHeld: 1,
+        });
+        expect(await ledger.stock(pool)).toEqual({ pool, total: 5, remaining: 4 });
+      });
+
+      it('a retried event is answered with its own asset even after it was redeemed; then the bound applies', async () => {
+        await ledger.ensurePool(pool, 5);
+        const first = await ledger.issueNext(nextRequest('n2', 'e1'));
+        if (first.kind !== 'issued') throw new Error('expected issued');
+        await ledger.redeem(first.asset.id, NOW + 1);
+        expect(await ledger.issueNext(nextRequest('n2', 'e1'))).toMatchObject({ kind: 'caused', asset: { id: first.asset.id } });
+        expect(await ledger.issueNext(nextRequest('n2', 'e2'))).toMatchObject({ kind: 'limit_reached', held: 1, assetsHeld: 1 });
+      });
+
+      it('perUser 2: after a redeem the next click is round 1 under a new key; empty pool answers out_of_stock taking nothing', async () => {
+        await ledger.ensurePool(pool, 1);
+        const first = await ledger.issueNext(nextRequest('n3', 'e1', { perUser: 2 }));
+        if (first.kind !== 'issued') throw new Error('expected issued');
+        await ledger.redeem(first.asset.id, NOW + 1);
+        expect(await ledger.issueNext(nextRequest('n3', 'e2', { perUser: 2 }))).toMatchObject({ kind: 'out_of_stock', assetsHeld: 1 });
+        await ledger.ensurePool(pool, 2);
+        expect(await ledger.issueNext(nextRequest('n3', 'e3', { perUser: 2 }))).toMatchObject({
+          kind: 'issued',
+          idempotencyKey: issuanceKey(activityId, 'n3', 1),
+          assetsHeld: 1,
+        });
+        expect(await ledger.listAssets(activityId, 'n3')).toHaveLength(2);
+      });
+
+      it('500 concurrent clicks of one user with different events: one issued, the rest get that asset', async () => {
+        await ledger.ensurePool(pool, 50, 4);
+        const results = await Promise.all(Array.from({ length: 500 }, (_, i) => ledger.issueNext(nextRequest('n4', `burst-${i}`))));
+        const issuedOnes = results.filter((result) => result.kind === 'issued');
+        expect(issuedOnes).toHaveLength(1);
+        expect(results.filter((result) => result.kind === 'held')).toHaveLength(499);
+        expect(await ledger.stock(pool)).toEqual({ pool, total: 50, remaining: 49 });
+      });
+    });
+
     describe('redeem and read', () => {
       it('redeems a usable asset once, recording when', async () => {
         await ledger.ensurePool(pool, 5);
@@ -236,6 +327,21 @@ export function describeRightsLedgerConformance(name: string, make: () => Promis
         expect(count(results, 'held')).toBe(59);
         expect(await ledger.listAssets(activityId, 'u1')).toHaveLength(1);
         expect((await ledger.stock(pool))?.remaining).toBe(49);
+      });
+
+      it('1,000 concurrent first clicks (issueNext) on a pool of 100 in 8 slots: exactly 100 issued, none oversold', async () => {
+        await ledger.ensurePool(pool, 100, 8);
+        const users = Array.from({ length: 300 }, (_, i) => `next-${i}`);
+        const results = await Promise.all(
+          Array.from({ length: 1_000 }, (_, i) => ledger.issueNext(nextRequest(users[i % users.length] ?? '', `click-${i}`))),
+        );
+        const issuedCount = results.filter((result) => result.kind === 'issued').length;
+        expect(issuedCount).toBe(100);
+        expect(results.every((result) => ['issued', 'held', 'out_of_stock', 'existing'].includes(result.kind))).toBe(true);
+        expect(await ledger.stock(pool)).toEqual({ pool, total: 100, remaining: 0 });
+        const held = await Promise.all(users.map((user) => ledger.listAssets(activityId, user)));
+        expect(held.every((assets) => assets.length <= 1)).toBe(true);
+        expect(held.reduce((sum, assets) => sum + assets.length, 0)).toBe(100);
       });
 
       it('1,000 concurrent issues across 300 users with stock 100: exactly 100 issued, none oversold', async () => {

@@ -101,6 +101,65 @@ describe('PostgreSQL migrations', () => {
     }
   });
 
+  it('004 turns single-row pools holding assets into slot rows without losing a count, and issuance goes on', async () => {
+    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2, options: `-c search_path=${schema}` });
+    const all = await loadMigrations();
+    const upTo003 = all.filter((m) => m.name < '004');
+    try {
+      await migrate(new PgRunner(pool), schema, upTo003);
+      // A deployment on 003: two pools issued from through issue_asset, one of them sold out.
+      const s = pg.escapeIdentifier(schema);
+      await admin.query(`INSERT INTO ${s}.benefit_pools (id, total, remaining) VALUES ('busy', 10, 10), ('gone', 2, 2), ('fresh', 5, 5)`);
+      const issue = (poolId: string, user: string) =>
+        admin.query(
+          `SELECT r_outcome FROM ${s}.issue_asset('act', $1, $2, 1, now(), now() + interval '1 day', 'act:' || $1 || ':0', 'e-' || $1)`,
+          [user, poolId],
+        );
+      await admin.query(`SET search_path TO ${s}`);
+      for (const user of ['a', 'b', 'c']) await issue('busy', user);
+      for (const user of ['d', 'e', 'f']) await issue('gone', user);
+      await admin.query('SET search_path TO public');
+
+      expect(await migrate(new PgRunner(pool), schema, all)).toEqual(all.filter((m) => m.name >= '004').map((m) => m.name));
+      const adapters = await createPostgresAdapters({ url: DATABASE_URL, schema, poolSize: 2 });
+      try {
+        expect(await adapters.ledger.stock('busy')).toEqual({ pool: 'busy', total: 10, remaining: 7 });
+        expect(await adapters.ledger.stock('gone')).toEqual({ pool: 'gone', total: 2, remaining: 0 });
+        expect(await adapters.ledger.stock('fresh')).toEqual({ pool: 'fresh', total: 5, remaining: 5 });
+        const { rows: slots } = await admin.query(`SELECT pool, slot, remaining FROM ${s}.benefit_pool_slots ORDER BY pool`);
+        expect(slots).toEqual([
+          { pool: 'busy', slot: 0, remaining: 7 },
+          { pool: 'fresh', slot: 0, remaining: 5 },
+          { pool: 'gone', slot: 0, remaining: 0 },
+        ]);
+        // Re-sharding at the next start keeps what was taken; issuance and the old assets carry on.
+        expect(await adapters.ledger.ensurePool('busy', 10, 4)).toEqual({ pool: 'busy', total: 10, remaining: 7 });
+        expect(await adapters.ledger.ensurePool('gone', 2, 4)).toEqual({ pool: 'gone', total: 2, remaining: 0 });
+        const { rows: spread } = await admin.query(`SELECT slot, remaining FROM ${s}.benefit_pool_slots WHERE pool = 'busy' ORDER BY slot`);
+        expect(spread).toEqual([
+          { slot: 0, remaining: 2 },
+          { slot: 1, remaining: 2 },
+          { slot: 2, remaining: 2 },
+          { slot: 3, remaining: 1 },
+        ]);
+        const request = { activityId: 'act', pool: 'busy', perUser: 1, validForMs: 86_400_000, nowMs: Date.now() };
+        expect(await adapters.ledger.issueNext({ ...request, userId: 'a', eventId: 'e-a' })).toMatchObject({ kind: 'caused' });
+        expect(await adapters.ledger.issueNext({ ...request, userId: 'z', eventId: 'e-z' })).toMatchObject({ kind: 'issued' });
+        expect(await adapters.ledger.issueNext({ ...request, userId: 'd', eventId: 'e-d2', pool: 'gone' })).toMatchObject({ kind: 'held' });
+        expect(await adapters.ledger.stock('busy')).toEqual({ pool: 'busy', total: 10, remaining: 6 });
+        const { rows: counts } = await admin.query(`SELECT pool, count(*)::int AS n FROM ${s}.assets GROUP BY pool ORDER BY pool`);
+        expect(counts).toEqual([
+          { pool: 'busy', n: 4 },
+          { pool: 'gone', n: 2 },
+        ]);
+      } finally {
+        await adapters.close();
+      }
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('refuses a schema name that is not a plain lower-case identifier', async () => {
     for (const bad of ['Strategy', 'a-b', 'x"; DROP SCHEMA public; --', '', '1abc']) {
       await expect(createPostgresAdapters({ url: DATABASE_URL, schema: bad })).rejects.toBeInstanceOf(InvalidConfigError);
