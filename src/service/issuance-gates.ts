@@ -30,29 +30,31 @@ export function gatedLedger(ledger: RightsLedger, options: IssuanceGateOptions):
   const places = new Places(options.concurrency);
   const { soldOut, soldOutTtlMs } = options;
   const onMarkError = options.onMarkError ?? (() => {});
-  const markedSoldOut = (pool: string) =>
-    soldOut.isMarked(pool).catch((error: unknown) => {
+  const readMark = (pool: string) =>
+    soldOut.read(pool).catch((error: unknown) => {
       onMarkError(error);
-      return false;
+      return undefined;
     });
-  const learn = <R extends IssueResult | NextIssueResult>(pool: string, result: R): R => {
-    if (result.kind === 'out_of_stock') soldOut.mark(pool, soldOutTtlMs).catch(onMarkError);
+  /** Asks the ledger unless the pool is marked; marks it when the ledger says it is empty. */
+  const throughGate = async <R extends IssueResult | NextIssueResult>(
+    pool: string,
+    call: () => Promise<R>,
+  ): Promise<R | { kind: 'out_of_stock' }> => {
+    const mark = await readMark(pool);
+    if (mark?.soldOut) return { kind: 'out_of_stock' };
+    const result = await places.run(call);
+    // The epoch read before the call: had the pool been reopened meanwhile, this mark is void.
+    if (result.kind === 'out_of_stock' && mark) soldOut.mark(pool, mark.epoch, soldOutTtlMs).catch(onMarkError);
     return result;
   };
   return {
     async ensurePool(pool, total, shards) {
       const stock = await ledger.ensurePool(pool, total, shards);
-      if (stock.remaining > 0) await soldOut.clear(pool).catch(onMarkError);
+      if (stock.remaining > 0) await soldOut.reopen(pool).catch(onMarkError);
       return stock;
     },
-    async issue(request) {
-      if (await markedSoldOut(request.pool)) return { kind: 'out_of_stock' };
-      return learn(request.pool, await places.run(() => ledger.issue(request)));
-    },
-    async issueNext(request) {
-      if (await markedSoldOut(request.pool)) return { kind: 'out_of_stock' };
-      return learn(request.pool, await places.run(() => ledger.issueNext(request)));
-    },
+    issue: (request) => throughGate(request.pool, () => ledger.issue(request)),
+    issueNext: (request) => throughGate(request.pool, () => ledger.issueNext(request)),
     listAssets: (activityId, userId) => ledger.listAssets(activityId, userId),
     getAsset: (assetId) => ledger.getAsset(assetId),
     redeem: (assetId, nowMs) => ledger.redeem(assetId, nowMs),

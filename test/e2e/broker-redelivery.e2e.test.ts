@@ -162,7 +162,10 @@ describe.each(BROKERS)('redelivery on $kind', (broker) => {
       [GIFT.activity],
     );
     expect(assets.rows.sort(byUser)).toEqual(users.map((userId) => ({ user_id: userId, n: 1, event_id: `${userId}-gift` })).sort(byUser));
-    const pool = await e2e.query('SELECT p.total, (SELECT sum(s.remaining)::int FROM $schema.benefit_pool_slots s WHERE s.pool = p.id) AS remaining FROM $schema.benefit_pools p WHERE p.id = $1', [GIFT.pool]);
+    const pool = await e2e.query(
+      'SELECT p.total, (SELECT sum(s.remaining)::int FROM $schema.benefit_pool_slots s WHERE s.pool = p.id) AS remaining FROM $schema.benefit_pools p WHERE p.id = $1',
+      [GIFT.pool],
+    );
     expect(pool.rows[0]).toEqual({ total: GIFT.stock, remaining: GIFT.stock - USERS });
     const prepared = await e2e.prepared(users, GIFT.activity);
     expect(users.filter((userId) => prepared.get(userId)?.eventId !== `${userId}-gift`)).toEqual([]);

@@ -89,7 +89,8 @@ describe('three serve processes sharing Redis and PostgreSQL', () => {
     const client = new pg.Client({ connectionString: DATABASE_URL });
     await client.connect();
     const assets = await client.query(`SELECT user_id, count(*)::int AS n FROM ${namespace}.assets GROUP BY user_id`);
-    const pool = await client.query(`SELECT p.total, (SELECT sum(s.remaining)::int FROM ${namespace}.benefit_pool_slots s WHERE s.pool = p.id) AS remaining
+    const pool =
+      await client.query(`SELECT p.total, (SELECT sum(s.remaining)::int FROM ${namespace}.benefit_pool_slots s WHERE s.pool = p.id) AS remaining
        FROM ${namespace}.benefit_pools p WHERE p.id = 'coupon-10off'`);
     await client.end();
     expect(assets.rows.reduce((sum, row) => sum + row.n, 0)).toBe(STOCK);

@@ -45,9 +45,10 @@ export class RedisKeys {
     return `${this.prefix}event:{${eventId}}`;
   }
 
-  /** The sold-out mark of a benefit pool (see domain/ports/sold-out-marks.ts). */
-  soldOut(pool: string): string {
-    return `${this.prefix}sold-out:{${pool}}`;
+  /** The sold-out mark of a benefit pool and its epoch counter (see domain/ports/sold-out-marks.ts). */
+  soldOut(pool: string): { mark: string; epoch: string } {
+    const base = `${this.prefix}sold-out:{${pool}}`;
+    return { mark: base, epoch: `${base}:epoch` };
   }
 
   instanceTraces(instance: InstanceKey): string {

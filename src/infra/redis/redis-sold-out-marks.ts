@@ -3,7 +3,11 @@ import type { SoldOutMarks } from '../../domain/ports/sold-out-marks.js';
 import { withRedisErrors } from './redis-errors.js';
 import { RedisKeys, toRedisTtlMs } from './redis-keys.js';
 
-/** Sold-out marks shared by every process of the deployment: one key per pool, with a TTL. */
+/**
+ * Sold-out marks shared by every process of the deployment: per pool, a mark key holding the epoch
+ * it was set in (with a TTL) and an epoch counter that reopening increments. Both keys share the
+ * pool's hash tag, so one MGET reads them together.
+ */
 export class RedisSoldOutMarks implements SoldOutMarks {
   readonly #redis: Redis;
   readonly #keys: RedisKeys;
@@ -13,19 +17,25 @@ export class RedisSoldOutMarks implements SoldOutMarks {
     this.#keys = new RedisKeys(options.prefix);
   }
 
-  isMarked(pool: string): Promise<boolean> {
-    return withRedisErrors(async () => (await this.#redis.exists(this.#keys.soldOut(pool))) === 1);
-  }
-
-  mark(pool: string, ttlMs: number): Promise<void> {
+  read(pool: string): Promise<{ soldOut: boolean; epoch: string }> {
+    const { mark, epoch } = this.#keys.soldOut(pool);
     return withRedisErrors(async () => {
-      await this.#redis.set(this.#keys.soldOut(pool), '1', 'PX', toRedisTtlMs(ttlMs));
+      const [marked, current] = await this.#redis.mget(mark, epoch);
+      const currentEpoch = current ?? '0';
+      return { soldOut: marked === currentEpoch, epoch: currentEpoch };
     });
   }
 
-  clear(pool: string): Promise<void> {
+  mark(pool: string, epoch: string, ttlMs: number): Promise<void> {
     return withRedisErrors(async () => {
-      await this.#redis.del(this.#keys.soldOut(pool));
+      await this.#redis.set(this.#keys.soldOut(pool).mark, epoch, 'PX', toRedisTtlMs(ttlMs));
+    });
+  }
+
+  reopen(pool: string): Promise<void> {
+    const { mark, epoch } = this.#keys.soldOut(pool);
+    return withRedisErrors(async () => {
+      await this.#redis.multi().incr(epoch).del(mark).exec();
     });
   }
 }

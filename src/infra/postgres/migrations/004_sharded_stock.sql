@@ -67,24 +67,37 @@ BEGIN
 END
 $$;
 
--- Takes one unit of p_pool for p_user: first at the slot the user hashes to, then falling through
--- to every other slot that still holds stock. Answers the slot taken, or NULL when a scan found no
--- slot with stock — so a pool is never answered sold out while a slot held stock at that scan.
--- The slot row stays locked until the caller commits; no other slot is locked meanwhile.
+-- Takes one unit of p_pool for p_user. First a slot with stock that no other transaction holds
+-- right now (SKIP LOCKED), looked for from the slot the user hashes to: with at least as many slots
+-- as concurrent issuers, nobody waits on a row lock. When every slot with stock is held, it waits
+-- its turn on them in the same order, falling through to every other slot that still holds
+-- stock. Answers the slot taken, or NULL when a scan found no slot with stock — so a pool is never
+-- answered sold out while a slot held stock at that scan. The slot row stays locked until the
+-- caller commits; no other slot is locked meanwhile.
 CREATE FUNCTION take_pool_unit(p_pool text, p_user text)
 RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
-  v_start integer;
+  v_start bigint := hashtext(p_user)::bigint & 2147483647;
   v_slot integer;
   v_any boolean;
 BEGIN
+  UPDATE benefit_pool_slots s SET remaining = s.remaining - 1
+   WHERE s.pool = p_pool AND s.remaining > 0 AND s.slot = (
+     SELECT c.slot FROM benefit_pool_slots c JOIN benefit_pools p ON p.id = c.pool
+      WHERE c.pool = p_pool AND c.remaining > 0
+      ORDER BY (c.slot - v_start % p.shards + p.shards) % p.shards
+      LIMIT 1 FOR UPDATE OF c SKIP LOCKED)
+  RETURNING s.slot INTO v_slot;
+  IF FOUND THEN
+    RETURN v_slot;
+  END IF;
   LOOP
     v_any := false;
     FOR v_slot IN
       SELECT s.slot FROM benefit_pool_slots s JOIN benefit_pools p ON p.id = s.pool
        WHERE s.pool = p_pool AND s.remaining > 0
-       ORDER BY (s.slot - (hashtext(p_user)::bigint & 2147483647) % p.shards + p.shards) % p.shards
+       ORDER BY (s.slot - v_start % p.shards + p.shards) % p.shards
     LOOP
       v_any := true;
       UPDATE benefit_pool_slots SET remaining = remaining - 1 WHERE pool = p_pool AND slot = v_slot AND remaining > 0;
