@@ -29,7 +29,9 @@ function environment(): AppEnvironment {
   const broker = { BROKER_ACK_WAIT_MS, BROKER_PUBLISH_TIMEOUT_MS };
   // Chaos tests only; unset, no fault is injected (see access/chaos/fault-injection.ts).
   const faults = { STRATEGY_CENTER_FAULTS: process.env.STRATEGY_CENTER_FAULTS };
-  return { REDIS_URL, DATABASE_URL, BROKER_URL, ADMIN_TOKEN, NAMESPACE, DATABASE_SCHEMA, MIGRATE, ...broker, ...faults };
+  const { DATABASE_POOL_SIZE, LEDGER_CONCURRENCY, SOLD_OUT_TTL_MS } = process.env;
+  const issuance = { DATABASE_POOL_SIZE, LEDGER_CONCURRENCY, SOLD_OUT_TTL_MS };
+  return { REDIS_URL, DATABASE_URL, BROKER_URL, ADMIN_TOKEN, NAMESPACE, DATABASE_SCHEMA, MIGRATE, ...broker, ...faults, ...issuance };
 }
 
 /** Prints a StrategyCenterError as its details, one per line, and exits 1; anything else is a crash. */
