@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { benchCeiling, type CeilingResult } from './phases/ceiling.js';
 import { benchEngine, type EngineResult } from './phases/engine.js';
 import { benchIssuanceEmbedded, benchIssuanceRedisPostgres, type IssuanceBackendResult, type IssuanceOptions } from './phases/issuance.js';
+import { benchLedgerCeiling, type LedgerCeilingResult } from './phases/ledger-ceiling.js';
 import { benchPeer, type PeerResult } from './phases/peer.js';
 import { benchPipeline, type PipelineResult } from './phases/pipeline.js';
 import { CLI } from './support/child-server.js';
@@ -19,7 +20,17 @@ import { fmt, formatTable } from './support/table.js';
 const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const scale = (n: number) => (quick ? Math.max(1, Math.round(n / 5)) : n);
 
-const TARGETS = { pipelineOverPeer: 2, pipelineOverCeiling: 0.5, issuanceP99Ms: 10, issuanceRate: 2_000, engineNsPerStep: 5_000 };
+const TARGETS = {
+  pipelineOverPeer: 2,
+  pipelineOverCeiling: 0.5,
+  issuanceP99Ms: 10,
+  issuanceRate: 2_000,
+  engineNsPerStep: 5_000,
+  // Issue 9: one serve process, first issuances on one hot pool.
+  firstAt64: 1_200,
+  sweepHighOverLow: 0.9,
+  p99At64Ms: 60,
+};
 /** Worker concurrency of both the pipeline's consumer and the peer's BullMQ worker. */
 const CONCURRENCY = 32;
 
@@ -36,7 +47,10 @@ const SIZES = {
     rate: TARGETS.issuanceRate,
     ratedSeconds: quick ? 1 : 4,
     existingSeconds: quick ? 1 : 4,
+    sweepConnections: [16, 64, 256],
+    sweepUsers: scale(3_000),
   } satisfies Omit<IssuanceOptions, 'configPath'>,
+  ledgerCeiling: { clients: [4, 16, 64], shards: [1, 16], seconds: quick ? 1 : 3 },
 };
 
 type Failed = { readonly error: string };
@@ -56,7 +70,7 @@ async function main(): Promise<number> {
     console.log(`note: load average is ${loadBefore.join(' ')} on ${machine.cpus} cores before the start; figures will be noisy`);
   }
 
-  const phases = 8;
+  const phases = 9;
   let index = 0;
   // Other work may share these services (a test suite restarting Redis, say): a phase that fails,
   // or during which Redis restarted, runs once more, and the output says why.
@@ -123,10 +137,24 @@ async function main(): Promise<number> {
       (r) => ('skipped' in r ? `skipped: ${r.skipped}` : `${fmt(r.eventsPerSec)} events/s`),
     );
   }
+  const ledger = await phase(
+    'ledger ceiling (pgbench on issue_next_asset, one pool)',
+    () => benchLedgerCeiling(SIZES.ledgerCeiling),
+    (r) =>
+      'skipped' in r
+        ? `skipped: ${r.skipped}`
+        : r.runs.map((run) => `${run.shards === 1 ? '1 slot' : `${run.shards} slots`} × ${run.clients}: ${fmt(run.tps)}`).join(', ') +
+          ' tps',
+  );
   const issuance = await phase(
-    'issuance on Redis + PostgreSQL (HTTP, 64 connections)',
+    'issuance on Redis + PostgreSQL (HTTP, 64 connections; sweep 16/64/256)',
     () => benchIssuanceRedisPostgres({ configPath, ...SIZES.issuance }),
-    (r) => `first ${fmt(r.first.reqPerSec)} req/s p99 ${fmt(r.first.p99Ms, 1)} ms; existing ${fmt(r.existing.reqPerSec)} req/s`,
+    (r) =>
+      `first ${fmt(r.first.reqPerSec)} req/s p99 ${fmt(r.first.p99Ms, 1)} ms; existing ${fmt(r.existing.reqPerSec)} req/s; sweep ${(
+        r.sweep ?? []
+      )
+        .map((level) => `${level.connections}: ${fmt(level.reqPerSec)}`)
+        .join(', ')}`,
   );
   const embedded = await phase(
     'issuance on the embedded default (HTTP, 64 connections)',
@@ -141,7 +169,37 @@ async function main(): Promise<number> {
     'pipeline/ceiling': ratio(pipelineRate, failed(ceiling) ? undefined : ceiling.eventsPerSec),
   };
   const rated = failed(issuance) ? undefined : issuance.firstAtRate;
+  const level = (connections: number) => (failed(issuance) ? undefined : issuance.sweep?.find((l) => l.connections === connections));
+  const highOverLow = ratio(level(256)?.reqPerSec, level(16)?.reqPerSec);
   const targets = [
+    {
+      name: 'first issuances/s at 64 connections (one hot pool)',
+      value: level(64)?.reqPerSec ?? null,
+      target: `>= ${fmt(TARGETS.firstAt64)}`,
+      met: meets(level(64)?.reqPerSec ?? null, (v) => v >= TARGETS.firstAt64),
+    },
+    {
+      name: 'first issuances: 256 connections / 16 connections',
+      value: highOverLow,
+      target: `>= ${TARGETS.sweepHighOverLow}`,
+      met: meets(highOverLow, (v) => v >= TARGETS.sweepHighOverLow),
+    },
+    {
+      name: 'first issuance p99 at 64 connections',
+      value: level(64)?.p99Ms ?? null,
+      target: `< ${TARGETS.p99At64Ms} ms`,
+      met: meets(level(64)?.p99Ms ?? null, (v) => v < TARGETS.p99At64Ms),
+    },
+    {
+      name: 'stock taken - assets written (issuance and ledger runs)',
+      value: failed(issuance)
+        ? null
+        : (issuance.takenMinusAssets ?? 0) + (failed(ledger) || 'skipped' in ledger ? 0 : ledger.takenMinusAssets),
+      target: '= 0',
+      met: failed(issuance)
+        ? null
+        : (issuance.takenMinusAssets ?? 0) + (failed(ledger) || 'skipped' in ledger ? 0 : ledger.takenMinusAssets) === 0,
+    },
     {
       name: 'pipeline / peer',
       value: ratios['pipeline/peer'],
@@ -185,6 +243,7 @@ async function main(): Promise<number> {
     otherBrokers,
     peer,
     ceiling,
+    ledgerCeiling: ledger,
     issuance: failed(issuance)
       ? { ...issuance, embedded }
       : {
@@ -207,6 +266,7 @@ async function main(): Promise<number> {
   writeFileSync(resultsFile, `${JSON.stringify(report, null, 2)}\n`);
 
   console.log(`\n${measurementsTable({ engine, ceiling, pipeline, peer, issuance, embedded })}`);
+  console.log(`\n${hotPoolTable(ledger, issuance)}`);
   console.log(`\n${targetsTable(targets)}`);
   if (!failed(ceiling) && !failed(pipeline) && !('skipped' in pipeline)) {
     const drift = mixDrift(pipeline.redis, ceiling.redis);
@@ -219,7 +279,7 @@ async function main(): Promise<number> {
   );
   console.log(`\nwritten to ${resultsFile} in ${report.durationSec} s`);
   redis.disconnect();
-  const errors = [engine, ceiling, pipeline, peer, issuance, embedded].filter(failed);
+  const errors = [engine, ceiling, pipeline, peer, ledger, issuance, embedded].filter(failed);
   return errors.length > 0 ? 1 : 0;
 }
 
@@ -374,6 +434,44 @@ function measurementsTable(r: {
     rows,
     [1, 2, 3, 4],
   );
+}
+
+/**
+ * One hot pool: the ledger alone (pgbench on the issue function, single slot and sharded) and HTTP
+ * first issuances through one serve process at 16 / 64 / 256 connections, each as a share of the
+ * sharded ledger's best. Load averages beside every figure: the machine may be shared.
+ */
+function hotPoolTable(ledger: LedgerCeilingResult | { skipped: string } | Failed, issuance: IssuanceBackendResult | Failed): string {
+  const rows: string[][] = [];
+  const ceilingTps = failed(ledger) || 'skipped' in ledger ? undefined : ledger.shardedBestTps;
+  if (failed(ledger)) rows.push(['ledger ceiling', `failed: ${firstLine(ledger.error).slice(0, 70)}`, '', '', '', '']);
+  else if ('skipped' in ledger) rows.push(['ledger ceiling', `skipped: ${ledger.skipped}`, '', '', '', '']);
+  else {
+    for (const run of ledger.runs) {
+      rows.push([
+        `ledger: ${run.shards === 1 ? 'single slot' : `${run.shards} slots`}, ${run.clients} clients`,
+        `${fmt(run.tps)} tps`,
+        `${fmt(run.latencyMs, 2)} ms avg`,
+        '',
+        '',
+        fmt(run.load, 2),
+      ]);
+    }
+  }
+  if (failed(issuance)) rows.push(['http sweep', `failed: ${firstLine(issuance.error).slice(0, 70)}`, '', '', '', '']);
+  else {
+    for (const level of issuance.sweep ?? []) {
+      rows.push([
+        `http first issuance, ${level.connections} conns`,
+        `${fmt(level.reqPerSec)} req/s`,
+        `${fmt(level.p50Ms, 2)} ms`,
+        `${fmt(level.p99Ms, 2)} ms`,
+        ceilingTps ? `${fmt((100 * level.reqPerSec) / ceilingTps)} %` : '',
+        fmt(level.load, 2),
+      ]);
+    }
+  }
+  return formatTable(['hot pool', 'throughput', 'p50', 'p99', 'share of ledger ceiling', 'load 1m'], rows, [1, 2, 3, 4, 5]);
 }
 
 function targetsTable(targets: readonly { name: string; value: number | null; target: string; met: boolean | null }[]): string {

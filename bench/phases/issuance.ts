@@ -1,3 +1,5 @@
+import { loadavg } from 'node:os';
+import pg from 'pg';
 import type { App } from '../../src/app.js';
 import { type ChildServer, spawnServer } from '../support/child-server.js';
 import { fromDist } from '../support/dist.js';
@@ -37,7 +39,16 @@ export interface IssuanceOptions {
   readonly ratedSeconds: number;
   /** Seconds of `existing` answers at full speed. */
   readonly existingSeconds: number;
+  /** Redis + PostgreSQL only: first issuances on the one hot pool at each of these connection counts. */
+  readonly sweepConnections?: readonly number[];
+  /** New users per sweep level. */
+  readonly sweepUsers?: number;
+  /** Extra environment of the server under test (LEDGER_CONCURRENCY, DATABASE_POOL_SIZE, …). */
+  readonly serverEnv?: NodeJS.ProcessEnv;
 }
+
+/** One level of the sweep, with the 1-minute load average when it ended (the machine is shared). */
+export type SweepLevel = Measured & { readonly load: number };
 
 export type Measured<R extends LoadResult = LoadResult> = R & {
   readonly cpu: ResourceUse['cpu'];
@@ -60,6 +71,10 @@ export interface IssuanceBackendResult {
   /** New users at the target rate, paced evenly (open loop): the latency a 2,000 rps production load would see. */
   readonly firstAtRate: Measured<PacedResult>;
   readonly existingAtRate: Measured<PacedResult>;
+  /** First issuances at each sweep connection count (Redis + PostgreSQL only). */
+  readonly sweep?: readonly SweepLevel[];
+  /** Σ |stock taken − assets written| over the run's pools: 0, or the ledger oversold or lost units. */
+  readonly takenMinusAssets?: number;
 }
 
 /**
@@ -94,12 +109,15 @@ export async function benchIssuanceRedisPostgres(options: IssuanceOptions): Prom
     const prepareSeconds = (performance.now() - t0) / 1000;
     await app.close();
     app = undefined;
-    server = await spawnServer(options.configPath, env);
+    server = await spawnServer(options.configPath, { ...env, ...options.serverEnv });
+    const measured = await clicks(server, redis, options, namespace);
     return {
       backend: 'redis+postgres',
       preparedUsers: users,
       prepareSeconds: round(prepareSeconds, 2),
-      ...(await clicks(server, redis, options, namespace)),
+      ...measured,
+      ...(await sweep(server, redis, options)),
+      takenMinusAssets: await ledgerBalance(namespace),
     };
   } finally {
     await server?.stop().catch(() => undefined);
@@ -149,7 +167,64 @@ export async function benchIssuanceEmbedded(options: IssuanceOptions): Promise<I
 }
 
 function totalUsers(options: IssuanceOptions): number {
+  return sweepFrom(options) + (options.sweepConnections?.length ?? 0) * (options.sweepUsers ?? 0);
+}
+
+function sweepFrom(options: IssuanceOptions): number {
   return options.warmupUsers + options.firstUsers + options.rate * options.ratedSeconds;
+}
+
+/** First issuances of new users at each connection count, on the one hot pool of the sample play. */
+async function sweep(
+  server: ChildServer,
+  redis: ReturnType<typeof openRedis>,
+  options: IssuanceOptions,
+): Promise<{ sweep?: SweepLevel[] }> {
+  const levels = options.sweepConnections ?? [];
+  const users = options.sweepUsers ?? 0;
+  if (levels.length === 0 || users === 0) return {};
+  const url = `${server.url}/v1/channels/${ISSUE_CHANNEL}/events`;
+  const results: SweepLevel[] = [];
+  let from = sweepFrom(options);
+  for (const connections of levels) {
+    const start = from;
+    await sleep(200);
+    const stop = await startProbe(redis, server.child.pid);
+    const result = await runLoad({ url, connections, amount: users, body: (i) => ({ userId: `u${start + i}` }) });
+    const use = await stop();
+    results.push({
+      ...result,
+      cpu: use.cpu,
+      cpuPerRequest: cpuPerUnit(use, result.requests),
+      serverRedisCommandsPerRequest: round(use.redisCommandsTotal / Math.max(1, result.requests), 1),
+      load: round(loadavg()[0] ?? 0, 2),
+    });
+    from += users;
+  }
+  return { sweep: results };
+}
+
+/**
+ * Stock taken that no asset accounts for (or assets without stock), read from the tables: slots
+ * since migration 004, the pool row before it (so the bench also measures an older build).
+ */
+async function ledgerBalance(schema: string): Promise<number> {
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  try {
+    const s = pg.escapeIdentifier(schema);
+    const slots = await client.query(`SELECT to_regclass('${schema}.benefit_pool_slots') IS NOT NULL AS sharded`);
+    const remaining = slots.rows[0]?.sharded
+      ? `(SELECT coalesce(sum(remaining), 0) FROM ${s}.benefit_pool_slots WHERE pool = p.id)`
+      : 'p.remaining';
+    const { rows } = await client.query<{ off: number }>(
+      `SELECT coalesce(sum(abs(p.total - ${remaining} - (SELECT count(*) FROM ${s}.assets WHERE pool = p.id))), 0)::int AS off
+       FROM ${s}.benefit_pools p`,
+    );
+    return rows[0]?.off ?? 0;
+  } finally {
+    await client.end();
+  }
 }
 
 /** Warm-up, then first issuance and existing answers, at full speed and at the target rate. */
