@@ -52,11 +52,14 @@ export function nextIssueStep(
 
 /**
  * How many slots hold a pool's stock when the benefit does not say (`benefit.stockShards`).
- * Measured (bench/README.md): one slot row convoys beyond ~4 concurrent issuances; 8 slots keep
- * 16-64 concurrent issuances near the function's ceiling on one pool. A slot per 50 units keeps
- * small pools from being spread so thin that most issuances fall through empty slots.
+ * Measured (pgbench on issue_next_asset, bench/README.md): one slot row serializes issuances on its
+ * lock, held until commit (a WAL flush), and falls from ~1,900 tps at 4 clients to ~330 at 64; with
+ * SKIP LOCKED an issuance never waits while a free slot holds stock, and a process keeps at most
+ * LEDGER_CONCURRENCY (8) issuances in flight, so 16 slots leave two processes at full tilt a free
+ * slot each. A slot per 50 units keeps small pools from being spread so thin that most slots are
+ * empty and issuances scan past them.
  */
-export const MAX_DEFAULT_STOCK_SHARDS = 8;
+export const MAX_DEFAULT_STOCK_SHARDS = 16;
 export const UNITS_PER_DEFAULT_SHARD = 50;
 
 export function defaultStockShards(stock: number): number {

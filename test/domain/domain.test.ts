@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type Asset, effectiveStatus, isUsable } from '../../src/domain/asset.js';
 import { formatDurationMs, parseDurationMs } from '../../src/domain/duration.js';
 import { issuanceKey, nextRound } from '../../src/domain/idempotency-key.js';
+import { defaultStockShards } from '../../src/domain/issuance.js';
 import { parseTemplateRef } from '../../src/domain/template-ref.js';
 
 const asset = (overrides: Partial<Asset> = {}): Asset => ({
@@ -49,6 +50,12 @@ describe('idempotency key', () => {
     expect(issuanceKey('act', 'u', nextRound([]))).toBe('act:u:0');
     expect(issuanceKey('act', 'u', nextRound([]))).toBe(issuanceKey('act', 'u', nextRound([])));
     expect(issuanceKey('act', 'u', nextRound([asset({ status: 'redeemed' })]))).toBe('act:u:1');
+  });
+});
+
+describe('default stock shards', () => {
+  it('one slot per 50 units, at least 1 and at most 16', () => {
+    expect([0, 1, 49, 50, 99, 100, 400, 799, 800, 100_000_000].map(defaultStockShards)).toEqual([1, 1, 1, 1, 1, 2, 8, 15, 16, 16]);
   });
 });
 
