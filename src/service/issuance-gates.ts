@@ -1,4 +1,4 @@
-import type { IssueResult, NextIssueResult, RightsLedger } from '../domain/ports/rights-ledger.js';
+import type { IssueRequest, IssueResult, NextIssueRequest, NextIssueResult, RightsLedger } from '../domain/ports/rights-ledger.js';
 import type { SoldOutMarks } from '../domain/ports/sold-out-marks.js';
 
 export interface IssuanceGateOptions {
@@ -18,10 +18,13 @@ export interface IssuanceGateOptions {
 /** Defaults: see IssuanceGateOptions and bench/README.md for the measurement behind them. */
 export const DEFAULT_LEDGER_CONCURRENCY = 8;
 export const DEFAULT_SOLD_OUT_TTL_MS = 2_000;
+/** A holder is remembered a day past its asset's validity: its retries and the per-user bound outlive the asset. */
+const HOLDER_GRACE_MS = 86_400_000;
 
 /**
  * The ledger as the click path sees it: a pool marked sold out is answered `out_of_stock` without
- * a ledger call (a storm on an empty pool costs the database nothing); every other issuance waits
+ * a ledger call (a storm on an empty pool costs the database nothing), except for the instances
+ * that hold from it, whose answer is not `out_of_stock`; every other issuance waits
  * for one of `concurrency` places before it reaches the ledger. The ledger stays the only one that
  * decides: a mark is set only after the ledger answered `out_of_stock`, and cleared whenever the
  * pool is resized with stock left.
@@ -30,21 +33,29 @@ export function gatedLedger(ledger: RightsLedger, options: IssuanceGateOptions):
   const places = new Places(options.concurrency);
   const { soldOut, soldOutTtlMs } = options;
   const onMarkError = options.onMarkError ?? (() => {});
-  const readMark = (pool: string) =>
-    soldOut.read(pool).catch((error: unknown) => {
+  /**
+   * Asks the ledger unless the pool is marked and the instance holds nothing from it; marks the pool
+   * when the ledger says it is empty, and records the instance as a holder when it answers with an
+   * asset or the per-user bound (so its retries and later clicks still get the ledger's answer).
+   */
+  const throughGate = async <R extends IssueResult | NextIssueResult>(
+    request: IssueRequest | NextIssueRequest,
+    call: () => Promise<R>,
+  ): Promise<R | { kind: 'out_of_stock' }> => {
+    const { pool } = request;
+    const holder = `${request.activityId}:${request.userId}`;
+    const mark = await soldOut.read(pool, holder).catch((error: unknown) => {
       onMarkError(error);
       return undefined;
     });
-  /** Asks the ledger unless the pool is marked; marks it when the ledger says it is empty. */
-  const throughGate = async <R extends IssueResult | NextIssueResult>(
-    pool: string,
-    call: () => Promise<R>,
-  ): Promise<R | { kind: 'out_of_stock' }> => {
-    const mark = await readMark(pool);
-    if (mark?.soldOut) return { kind: 'out_of_stock' };
+    if (mark?.soldOut && !mark.holder) return { kind: 'out_of_stock' };
     const result = await places.run(call);
-    // The epoch read before the call: had the pool been reopened meanwhile, this mark is void.
-    if (result.kind === 'out_of_stock' && mark) soldOut.mark(pool, mark.epoch, soldOutTtlMs).catch(onMarkError);
+    if (result.kind === 'out_of_stock') {
+      // The epoch read before the call: had the pool been reopened meanwhile, this mark is void.
+      if (mark) soldOut.mark(pool, mark.epoch, soldOutTtlMs).catch(onMarkError);
+    } else if (!mark?.holder) {
+      soldOut.recordHolder(pool, holder, request.validForMs + HOLDER_GRACE_MS).catch(onMarkError);
+    }
     return result;
   };
   return {
@@ -53,8 +64,8 @@ export function gatedLedger(ledger: RightsLedger, options: IssuanceGateOptions):
       if (stock.remaining > 0) await soldOut.reopen(pool).catch(onMarkError);
       return stock;
     },
-    issue: (request) => throughGate(request.pool, () => ledger.issue(request)),
-    issueNext: (request) => throughGate(request.pool, () => ledger.issueNext(request)),
+    issue: (request) => throughGate(request, () => ledger.issue(request)),
+    issueNext: (request) => throughGate(request, () => ledger.issueNext(request)),
     listAssets: (activityId, userId) => ledger.listAssets(activityId, userId),
     getAsset: (assetId) => ledger.getAsset(assetId),
     redeem: (assetId, nowMs) => ledger.redeem(assetId, nowMs),

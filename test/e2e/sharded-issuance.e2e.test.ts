@@ -178,6 +178,12 @@ describe('sharded stock under a burst, over three serve processes', () => {
     expect(stormClicks.filter((c) => !(c.status === 'rejected' && /^out of stock/.test(c.reason ?? '')))).toEqual([]);
     expect(await ledgerState('pool-act-empty')).toMatchObject({ total: 5, remaining: 0, assets: 5 });
 
+    // Holders pass the mark: a retried click gets its own asset back, on every process.
+    for (let i = 0; i < servers.length; i += 1) {
+      expect(await click('act-empty', 'empty-first-0', i)).toMatchObject({ status: 'issued' });
+      expect(await click('act-empty', 'empty-first-1', i)).toMatchObject({ status: 'issued' });
+    }
+
     // Stock added through the admin API of one process: the mark is gone for all three.
     await publish(2, burstActivity('act-empty', 8, 2));
     const reopened = await storm('act-empty', 'empty-reopened', 6, 3);

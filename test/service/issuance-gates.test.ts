@@ -69,10 +69,15 @@ describe('issuance gates', () => {
     const storm = await Promise.all(Array.from({ length: 200 }, (_, i) => gated.issueNext(click(`storm-${i}`))));
     expect(storm.every((result) => result.kind === 'out_of_stock')).toBe(true);
     expect(probe.seen.calls).toBe(3);
+    // Holders pass the mark: a retried event gets its own asset, another click the asset held.
+    const callsBefore = probe.seen.calls;
+    expect(await gated.issueNext(click('a'))).toMatchObject({ kind: 'caused' });
+    expect(await gated.issueNext({ ...click('b'), eventId: 'another' })).toMatchObject({ kind: 'held' });
+    expect(probe.seen.calls).toBe(callsBefore + 2);
     // Stock added: the gate reopens at once, and the ledger decides again.
     await gated.ensurePool('pool', 3);
     expect((await gated.issueNext(click('d'))).kind).toBe('issued');
-    expect(probe.seen.calls).toBe(4);
+    expect(probe.seen.calls).toBe(callsBefore + 3);
   });
 
   it('an out_of_stock decided before a resize cannot close the reopened pool', async () => {

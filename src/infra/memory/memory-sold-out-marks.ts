@@ -6,16 +6,22 @@ import type { SoldOutMarks } from '../../domain/ports/sold-out-marks.js';
 export class MemorySoldOutMarks implements SoldOutMarks {
   readonly #marks = new Map<string, { epoch: string; untilMs: number }>();
   readonly #epochs = new Map<string, number>();
+  readonly #holders = new Map<string, number>();
   readonly #clock: Clock;
 
   constructor(clock: Clock = systemClock) {
     this.#clock = clock;
   }
 
-  async read(pool: string): Promise<{ soldOut: boolean; epoch: string }> {
+  async read(pool: string, holder: string): Promise<{ soldOut: boolean; epoch: string; holder: boolean }> {
+    const now = this.#clock.nowMs();
     const epoch = String(this.#epochs.get(pool) ?? 0);
     const mark = this.#marks.get(pool);
-    return { soldOut: mark !== undefined && mark.epoch === epoch && mark.untilMs > this.#clock.nowMs(), epoch };
+    const soldOut = mark !== undefined && mark.epoch === epoch && mark.untilMs > now;
+    const holderKey = `${pool}\u0000${holder}`;
+    const heldUntil = this.#holders.get(holderKey);
+    if (heldUntil !== undefined && heldUntil <= now) this.#holders.delete(holderKey);
+    return { soldOut, epoch, holder: heldUntil !== undefined && heldUntil > now };
   }
 
   async mark(pool: string, epoch: string, ttlMs: number): Promise<void> {
@@ -25,5 +31,9 @@ export class MemorySoldOutMarks implements SoldOutMarks {
   async reopen(pool: string): Promise<void> {
     this.#epochs.set(pool, (this.#epochs.get(pool) ?? 0) + 1);
     this.#marks.delete(pool);
+  }
+
+  async recordHolder(pool: string, holder: string, ttlMs: number): Promise<void> {
+    this.#holders.set(`${pool}\u0000${holder}`, this.#clock.nowMs() + ttlMs);
   }
 }

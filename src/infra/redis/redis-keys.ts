@@ -51,6 +51,11 @@ export class RedisKeys {
     return { mark: base, epoch: `${base}:epoch` };
   }
 
+  /** That an instance (`activity:user`) got an asset of the pool: its clicks pass the sold-out mark. */
+  poolHolder(pool: string, holder: string): string {
+    return `${this.prefix}sold-out:{${pool}}:holder:${holder}`;
+  }
+
   instanceTraces(instance: InstanceKey): string {
     return `${this.prefix}traces:${instanceTag(instance)}`;
   }

@@ -5,8 +5,8 @@ import { RedisKeys, toRedisTtlMs } from './redis-keys.js';
 
 /**
  * Sold-out marks shared by every process of the deployment: per pool, a mark key holding the epoch
- * it was set in (with a TTL) and an epoch counter that reopening increments. Both keys share the
- * pool's hash tag, so one MGET reads them together.
+ * it was set in (with a TTL), an epoch counter that reopening increments, and a key per holder.
+ * All share the pool's hash tag, so one MGET reads what a click needs.
  */
 export class RedisSoldOutMarks implements SoldOutMarks {
   readonly #redis: Redis;
@@ -17,12 +17,12 @@ export class RedisSoldOutMarks implements SoldOutMarks {
     this.#keys = new RedisKeys(options.prefix);
   }
 
-  read(pool: string): Promise<{ soldOut: boolean; epoch: string }> {
+  read(pool: string, holder: string): Promise<{ soldOut: boolean; epoch: string; holder: boolean }> {
     const { mark, epoch } = this.#keys.soldOut(pool);
     return withRedisErrors(async () => {
-      const [marked, current] = await this.#redis.mget(mark, epoch);
+      const [marked, current, held] = await this.#redis.mget(mark, epoch, this.#keys.poolHolder(pool, holder));
       const currentEpoch = current ?? '0';
-      return { soldOut: marked === currentEpoch, epoch: currentEpoch };
+      return { soldOut: marked === currentEpoch, epoch: currentEpoch, holder: held !== null };
     });
   }
 
@@ -36,6 +36,12 @@ export class RedisSoldOutMarks implements SoldOutMarks {
     const { mark, epoch } = this.#keys.soldOut(pool);
     return withRedisErrors(async () => {
       await this.#redis.multi().incr(epoch).del(mark).exec();
+    });
+  }
+
+  recordHolder(pool: string, holder: string, ttlMs: number): Promise<void> {
+    return withRedisErrors(async () => {
+      await this.#redis.set(this.#keys.poolHolder(pool, holder), '1', 'PX', toRedisTtlMs(ttlMs));
     });
   }
 }
