@@ -109,7 +109,8 @@ function pgbench(
       output += chunk.toString();
     });
     child.once('error', reject);
-    child.once('exit', (code) => {
+    // 'close', not 'exit': the summary is the last thing written, and must be read to the end.
+    child.once('close', (code) => {
       const tps = /tps = ([\d.]+)/.exec(output)?.[1];
       const latency = /latency average = ([\d.]+) ms/.exec(output)?.[1];
       if (code !== 0 || tps === undefined) reject(new Error(`pgbench exited ${code}: ${output.slice(-500)}`));
