@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { behaviorConsumer } from './access/behavior-consumer.js';
+import { behaviorConsumer, DEFAULT_CONSUMER_CONCURRENCY } from './access/behavior-consumer.js';
 import { BehaviorIntake } from './access/behavior-intake.js';
 import { parseBehaviorMessage } from './access/behavior-message.js';
 import { FaultInjector } from './access/chaos/fault-injection.js';
@@ -311,7 +311,9 @@ export async function createApp(options: AppOptions): Promise<App> {
         metrics.deliveries.inc({ verdict });
         return verdict;
       };
-      subscriptions.push(await backends.broker.subscribe(counted, { concurrency: consumeOptions.concurrency ?? 16 }));
+      subscriptions.push(
+        await backends.broker.subscribe(counted, { concurrency: consumeOptions.concurrency ?? DEFAULT_CONSUMER_CONCURRENCY }),
+      );
     },
     async replayDeadLetter(id) {
       const letter = await backends.deadLetters.get(id);

@@ -18,6 +18,15 @@ export interface BehaviorConsumerOptions {
   readonly logger?: Logger;
 }
 
+/**
+ * Deliveries one consumer holds at once; brokers hand them out in batches of half of it (Redis
+ * Streams XREADGROUP COUNT, JetStream fetch, RabbitMQ prefetch refills), so one batch runs while
+ * the next is read. 256: on two cores the drain stops gaining past about 200 in flight (the chains
+ * of a batch share their Redis round trips, and more only adds memory and latency), while 16, the
+ * old default, left the worker waiting on round trips. See bench/README.md for the measurements.
+ */
+export const DEFAULT_CONSUMER_CONCURRENCY = 256;
+
 const MESSAGE_PATHS = { channelCode: 'message.channelCode', userId: 'message.userId', payload: 'message.payload' };
 
 /**

@@ -7,6 +7,7 @@ export class DeliverySlots {
   #inFlight = 0;
   #roomWaiters: Array<() => void> = [];
   #idleWaiters: Array<() => void> = [];
+  #interrupted = false;
 
   constructor(capacity: number) {
     this.capacity = Math.max(1, Math.floor(capacity));
@@ -30,10 +31,22 @@ export class DeliverySlots {
     if (this.#inFlight === 0) this.#wake('idle');
   }
 
-  /** Resolves once a slot is free, or when `interrupt()` is called (the subscription is closing). */
-  waitForRoom(): Promise<void> {
-    if (this.free > 0) return Promise.resolve();
-    return new Promise((resolve) => this.#roomWaiters.push(resolve));
+  /**
+   * Resolves once `atLeast` slots are free (at most the capacity), or when `interrupt()` is called
+   * (the subscription is closing). A reader that waits for a batch's worth of room takes its
+   * deliveries a batch at a time, so their chains run side by side and their Redis work shares
+   * round trips, instead of one delivery trickling in per settled one.
+   */
+  waitForRoom(atLeast = 1): Promise<void> {
+    const wanted = Math.min(this.capacity, Math.max(1, Math.floor(atLeast)));
+    if (this.free >= wanted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        if (this.free >= wanted || this.#interrupted) resolve();
+        else this.#roomWaiters.push(wake);
+      };
+      this.#roomWaiters.push(wake);
+    });
   }
 
   whenIdle(): Promise<void> {
@@ -42,6 +55,7 @@ export class DeliverySlots {
   }
 
   interrupt(): void {
+    this.#interrupted = true;
     this.#wake('room');
   }
 

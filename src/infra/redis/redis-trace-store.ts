@@ -20,9 +20,15 @@ export interface RedisTraceStoreOptions {
 
 /**
  * Three bounded lists: per event (oldest first, expiring as a whole), per instance and the
- * deployment's most recent (newest first). One pipelined round trip per append; the lists sit in
- * different hash slots, so no script or transaction spans them, and a partial append only loses
- * an index entry, never a trace's content.
+ * deployment's most recent (newest first). The trace body is written once, into its event's list;
+ * the instance and recent lists hold a short reference to it (event id, activity, user, start), so
+ * an event costs one copy of its trace in bytes, parsing and memory, not three.
+ *
+ * Appends made during one turn of the event loop (the chains of one consumed batch) are written
+ * together in one pipelined round trip, the recent list taking all their references in one LPUSH.
+ * A list is trimmed only when its push reports it grew past its bound. The lists sit in different
+ * hash slots, so no script or transaction spans them; a partial append only loses a reference (and
+ * a reference whose trace has expired or been trimmed is skipped when read), never a body.
  */
 export class RedisTraceStore implements TraceStore {
   readonly #redis: Redis;
@@ -31,6 +37,8 @@ export class RedisTraceStore implements TraceStore {
   readonly #perEvent: number;
   readonly #perInstance: number;
   readonly #recent: number;
+  #pending: ChainTrace[] = [];
+  #flush: Promise<void> | undefined;
 
   constructor(redis: Redis, options: RedisTraceStoreOptions) {
     this.#redis = redis;
@@ -42,50 +50,123 @@ export class RedisTraceStore implements TraceStore {
   }
 
   append(trace: ChainTrace): Promise<void> {
+    this.#pending.push(trace);
+    this.#flush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#write());
+    return this.#flush;
+  }
+
+  #write(): Promise<void> {
+    const traces = this.#pending;
+    this.#pending = [];
+    this.#flush = undefined;
     return withRedisErrors(async () => {
-      const json = JSON.stringify(trace);
-      const eventKey = this.#keys.trace(trace.eventId);
-      const instanceKey = this.#keys.instanceTraces({ activityId: trace.activityId, userId: trace.userId });
+      const pipeline = this.#redis.pipeline();
+      const refs: string[] = [];
+      for (const trace of traces) {
+        const eventKey = this.#keys.trace(trace.eventId);
+        const instanceKey = this.#keys.instanceTraces({ activityId: trace.activityId, userId: trace.userId });
+        const ref = traceRef(trace);
+        refs.push(ref);
+        pipeline
+          .rpush(eventKey, JSON.stringify(trace))
+          .pexpire(eventKey, this.#ttlMs)
+          .lpush(instanceKey, ref)
+          .pexpire(instanceKey, this.#ttlMs);
+      }
+      // Newest first: the last trace appended ends at the head, as with one LPUSH per trace.
       const recentKey = this.#keys.recentTraces();
-      const results = await this.#redis
-        .pipeline()
-        .rpush(eventKey, json)
-        .ltrim(eventKey, -this.#perEvent, -1)
-        .pexpire(eventKey, this.#ttlMs)
-        .lpush(instanceKey, json)
-        .ltrim(instanceKey, 0, this.#perInstance - 1)
-        .pexpire(instanceKey, this.#ttlMs)
-        .lpush(recentKey, json)
-        .ltrim(recentKey, 0, this.#recent - 1)
-        .exec();
-      const failed = results?.find(([error]) => error);
+      pipeline.lpush(recentKey, ...refs).ltrim(recentKey, 0, this.#recent - 1);
+      const results = (await pipeline.exec()) ?? [];
+      const failed = results.find(([error]) => error);
       if (failed?.[0]) throw failed[0];
+      const trims = this.#redis.pipeline();
+      let trimming = false;
+      traces.forEach((trace, i) => {
+        if (Number(results[i * 4]?.[1]) > this.#perEvent) {
+          trims.ltrim(this.#keys.trace(trace.eventId), -this.#perEvent, -1);
+          trimming = true;
+        }
+        if (Number(results[i * 4 + 2]?.[1]) > this.#perInstance) {
+          trims.ltrim(this.#keys.instanceTraces({ activityId: trace.activityId, userId: trace.userId }), 0, this.#perInstance - 1);
+          trimming = true;
+        }
+      });
+      if (trimming) await trims.exec();
     });
   }
 
   byEvent(eventId: string): Promise<readonly ChainTrace[]> {
-    return this.#read(this.#keys.trace(eventId), -1);
+    return withRedisErrors(async () => (await this.#redis.lrange(this.#keys.trace(eventId), 0, -1)).map(parseTrace));
   }
 
   byInstance(activityId: string, userId: string, limit: number): Promise<readonly ChainTrace[]> {
-    return this.#read(this.#keys.instanceTraces({ activityId, userId }), limit - 1);
+    return this.#resolve(this.#keys.instanceTraces({ activityId, userId }), limit - 1);
   }
 
   recent(limit: number): Promise<readonly ChainTrace[]> {
-    return this.#read(this.#keys.recentTraces(), limit - 1);
+    return this.#resolve(this.#keys.recentTraces(), limit - 1);
   }
 
-  #read(key: string, stop: number): Promise<readonly ChainTrace[]> {
+  /** Reads a list of references and the event lists holding their bodies, in two round trips. */
+  #resolve(key: string, stop: number): Promise<readonly ChainTrace[]> {
     return withRedisErrors(async () => {
       if (stop < -1) return [];
       const entries = await this.#redis.lrange(key, 0, stop);
-      return entries.map(parseTrace);
+      const refs = entries.map(parseEntry);
+      const eventIds = [...new Set(refs.flatMap((ref) => ('eventId' in ref ? [] : [ref.e])))];
+      const byEvent = new Map<string, ChainTrace[]>();
+      if (eventIds.length > 0) {
+        const pipeline = this.#redis.pipeline();
+        for (const eventId of eventIds) pipeline.lrange(this.#keys.trace(eventId), 0, -1);
+        const results = (await pipeline.exec()) ?? [];
+        eventIds.forEach((eventId, i) => {
+          const [error, list] = results[i] ?? [];
+          if (error) throw error;
+          byEvent.set(eventId, (list as string[]).map(parseTrace));
+        });
+      }
+      const taken = new Set<ChainTrace>();
+      const traces: ChainTrace[] = [];
+      for (const ref of refs) {
+        if ('eventId' in ref) {
+          traces.push(ref); // written whole, before references existed
+          continue;
+        }
+        // Newest first: of two runs that match one reference, the later is the newer.
+        const candidates = byEvent.get(ref.e) ?? [];
+        for (let i = candidates.length - 1; i >= 0; i--) {
+          const trace = candidates[i] as ChainTrace;
+          if (!taken.has(trace) && trace.activityId === ref.a && trace.userId === ref.u && trace.startedAt === ref.t) {
+            taken.add(trace);
+            traces.push(trace);
+            break;
+          }
+        }
+      }
+      return traces;
     });
   }
 }
 
+interface TraceRef {
+  readonly e: string;
+  readonly a: string;
+  readonly u: string;
+  readonly t: string;
+}
+
+function traceRef(trace: ChainTrace): string {
+  return JSON.stringify({ e: trace.eventId, a: trace.activityId, u: trace.userId, t: trace.startedAt } satisfies TraceRef);
+}
+
 function atLeastOne(value: number): number {
   return Math.max(1, Math.floor(value));
+}
+
+function parseEntry(json: string): TraceRef | ChainTrace {
+  const value: unknown = JSON.parse(json);
+  if (typeof value === 'object' && value !== null && 'e' in value && 'a' in value && 'u' in value && 't' in value) return value as TraceRef;
+  return parseTrace(json);
 }
 
 function parseTrace(json: string): ChainTrace {

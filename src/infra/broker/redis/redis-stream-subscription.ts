@@ -7,6 +7,7 @@ import { sleep } from '../timers.js';
 import { LuaScript } from './lua-script.js';
 import type { RedisStreamKeys } from './redis-stream-keys.js';
 import { encodeRetryMember } from './retry-member.js';
+import { StreamAcks } from './stream-acks.js';
 import { parseAutoClaimReply, parsePendingReply, parseReadGroupReply, type StreamEntry } from './stream-replies.js';
 
 const scheduleRetry = new LuaScript('schedule-retry-2.lua');
@@ -36,6 +37,9 @@ export class RedisStreamSubscription implements Subscription {
   readonly #options: CompiledBrokerOptions;
   readonly #timings: RedisStreamTimings;
   readonly #slots: DeliverySlots;
+  readonly #acks: StreamAcks;
+  /** Free slots the reader waits for before it reads: deliveries come in batches of at least this. */
+  readonly #batchSize: number;
   readonly #timers: NodeJS.Timeout[] = [];
   #readerClientId: number | undefined;
   #claimCursor = '0-0';
@@ -62,6 +66,9 @@ export class RedisStreamSubscription implements Subscription {
     this.#options = args.options;
     this.#timings = args.timings;
     this.#slots = new DeliverySlots(args.concurrency);
+    this.#acks = new StreamAcks(args.commands, args.keys);
+    // Half the capacity: one batch runs while the next is read, and each read brings a batch.
+    this.#batchSize = Math.max(1, Math.floor(this.#slots.capacity / 2));
     // After a reconnect the reader is a new client with a new id; learn it again before the next read.
     this.#reader.on('close', () => {
       this.#readerClientId = undefined;
@@ -91,7 +98,7 @@ export class RedisStreamSubscription implements Subscription {
   /** Claims and reads take turns here, so the subscription never holds more than its concurrency. */
   async #readLoop(): Promise<void> {
     while (!this.#closing) {
-      await this.#slots.waitForRoom();
+      await this.#slots.waitForRoom(this.#batchSize);
       if (this.#closing) return;
       try {
         if (Date.now() >= this.#nextClaimAt) {
@@ -209,8 +216,7 @@ export class RedisStreamSubscription implements Subscription {
     try {
       const verdict = await handlerVerdict(this.#handler, delivery, this.#options.onError);
       if (verdict === 'ack') {
-        // Acked entries are deleted: the stream is this group's work queue, not a log to keep.
-        await this.#commands.multi().xack(this.#keys.stream, this.#keys.group, entryId).xdel(this.#keys.stream, entryId).exec();
+        await this.#acks.ack(entryId);
       } else {
         const member = encodeRetryMember({ attempt: delivery.attempt + 1, origin: delivery.id, body: delivery.body });
         await scheduleRetry.run(
