@@ -8,6 +8,7 @@ import { toPublicAsset } from '../../domain/asset.js';
 import { InvalidInputError, NotFoundError, UnauthorizedError } from '../../domain/errors.js';
 import type { Outcome } from '../../domain/outcome.js';
 import { formatTemplateRef, parseTemplateRef, type TemplateRef } from '../../domain/template-ref.js';
+import { MAX_BATCH_BODY_BYTES, parseBehaviorBatch, recordBehaviorBatch } from '../behavior-batch.js';
 import { exportEvents } from '../event-export.js';
 import { sendError } from './error-response.js';
 import { registerLiveConfigRoutes, requestActor } from './live-config-routes.js';
@@ -93,6 +94,23 @@ export function buildHttpServer(app: App, options: HttpServerOptions = {}): Fast
     const result = await app.intake.record({ ...behavior, ...(at === undefined ? {} : { atMs: Date.parse(at) }) });
     app.metrics.behaviors.inc({ type: body.type, fired: String(result.fired.length > 0) });
     return reply.status(202).send(result);
+  });
+
+  // NDJSON arrives as text; the batch route splits and validates it line by line.
+  http.addContentTypeParser('application/x-ndjson', { parseAs: 'string', bodyLimit: MAX_BATCH_BODY_BYTES }, (_request, body, done) =>
+    done(null, body),
+  );
+  http.post('/v1/behaviors/batch', { bodyLimit: MAX_BATCH_BODY_BYTES }, async (request, reply) => {
+    const format = request.headers['content-type']?.startsWith('application/x-ndjson') ? 'ndjson' : 'json';
+    const items = parseBehaviorBatch(request.body, format);
+    const answer = await recordBehaviorBatch(app.intake, items);
+    items.forEach((item, i) => {
+      const result = answer.results[i];
+      if ('behavior' in item && result?.status === 'accepted') {
+        app.metrics.behaviors.inc({ type: item.behavior.type, fired: String(result.fired.length > 0) });
+      }
+    });
+    return reply.status(answer.failed === 0 ? 202 : 207).send(answer);
   });
 
   http.get('/v1/activities/:activityId/users/:userId', async (request) => {

@@ -1,0 +1,107 @@
+import { issuesToDetails } from '../config/issue-path.js';
+import { InvalidInputError, StrategyCenterError } from '../domain/errors.js';
+import type { Behavior, BehaviorIntake } from './behavior-intake.js';
+import { behaviorBody } from './http/request-schemas.js';
+
+/** Behaviors one `POST /v1/behaviors/batch` may carry. */
+export const MAX_BEHAVIORS_PER_BATCH = 1000;
+
+/** Room for 1,000 behaviors of about 4 KB each (attributes included). */
+export const MAX_BATCH_BODY_BYTES = 4 * 1024 * 1024;
+
+/** One item of a batch: a valid behavior, or the error that names where it went wrong. */
+export type BatchItem = { readonly behavior: Behavior } | { readonly error: StrategyCenterError };
+
+/** Answered in the order of the request, one per item. */
+export type BatchItemResult =
+  | { readonly status: 'accepted'; readonly eventId: string; readonly fired: readonly string[] }
+  | { readonly status: 'failed'; readonly error: { code: string; message: string; details: { path: string; message: string }[] } };
+
+export interface BatchAnswer {
+  readonly accepted: number;
+  readonly failed: number;
+  readonly results: readonly BatchItemResult[];
+}
+
+/**
+ * Splits a batch body into items and validates each on its own, so one bad item costs only itself.
+ * `body` is a JSON array (already parsed) or NDJSON text: one behavior per line, blank lines
+ * skipped, items numbered in order of the non-blank lines. An error names the item: `body[17].type`.
+ * Throws InvalidInputError only when the batch as a whole is unusable (not an array, empty, too long).
+ */
+export function parseBehaviorBatch(body: unknown, format: 'json' | 'ndjson'): BatchItem[] {
+  let raw: unknown[];
+  const lineErrors = new Map<number, string>();
+  if (format === 'ndjson') {
+    if (typeof body !== 'string')
+      throw new InvalidInputError('invalid request body: expected NDJSON text', [{ path: 'body', message: 'expected NDJSON text' }]);
+    const lines = body.split('\n').filter((line) => line.trim() !== '');
+    raw = lines.map((line, index) => {
+      try {
+        return JSON.parse(line) as unknown;
+      } catch (error) {
+        lineErrors.set(index, `not valid JSON: ${(error as Error).message}`);
+        return undefined;
+      }
+    });
+  } else {
+    if (!Array.isArray(body)) {
+      throw new InvalidInputError('invalid request body: expected a JSON array of behaviors', [
+        { path: 'body', message: `expected a JSON array of at most ${MAX_BEHAVIORS_PER_BATCH} behaviors` },
+      ]);
+    }
+    raw = body;
+  }
+  if (raw.length === 0 || raw.length > MAX_BEHAVIORS_PER_BATCH) {
+    const message = `expected 1 to ${MAX_BEHAVIORS_PER_BATCH} behaviors, got ${raw.length}`;
+    throw new InvalidInputError(`invalid request body: ${message}`, [{ path: 'body', message }]);
+  }
+  return raw.map((value, index): BatchItem => {
+    const root = `body[${index}]`;
+    const lineError = lineErrors.get(index);
+    if (lineError !== undefined)
+      return { error: new InvalidInputError(`invalid behavior ${root}: ${lineError}`, [{ path: root, message: lineError }]) };
+    const parsed = behaviorBody.safeParse(value);
+    if (!parsed.success) {
+      const details = issuesToDetails(parsed.error.issues, root, value);
+      return {
+        error: new InvalidInputError(`invalid behavior ${root}: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, details),
+      };
+    }
+    const { at, ...behavior } = parsed.data;
+    return { behavior: { ...behavior, ...(at === undefined ? {} : { atMs: Date.parse(at) }) } };
+  });
+}
+
+/**
+ * Records the valid items side by side: their counting and rule checks leave in shared round trips
+ * (the Redis connection pipelines what is sent in one turn), and each fired rule's message is
+ * published and confirmed by the broker before the answer. Items of one user keep their order:
+ * every item's first command is sent in item order on one connection. A failure (the broker
+ * refusing a publish, Redis away) fails only its item, whose error says how to retry it.
+ */
+export async function recordBehaviorBatch(intake: BehaviorIntake, items: readonly BatchItem[]): Promise<BatchAnswer> {
+  const results = await Promise.all(
+    items.map(async (item): Promise<BatchItemResult> => {
+      if ('error' in item) return failed(item.error);
+      try {
+        const { eventId, fired } = await intake.record(item.behavior);
+        return { status: 'accepted', eventId, fired };
+      } catch (error) {
+        return failed(error);
+      }
+    }),
+  );
+  const accepted = results.filter((result) => result.status === 'accepted').length;
+  return { accepted, failed: results.length - accepted, results };
+}
+
+function failed(error: unknown): BatchItemResult {
+  const known =
+    error instanceof StrategyCenterError
+      ? error
+      : new StrategyCenterError('internal', `recording the behavior failed: ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+        });
+  return { status: 'failed', error: { code: known.code, message: known.message, details: [...known.details] } };
+}
