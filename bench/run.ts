@@ -8,6 +8,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { benchCeiling, type CeilingResult } from './phases/ceiling.js';
 import { benchEngine, type EngineResult } from './phases/engine.js';
+import { benchIntake, type IntakeOptions, type IntakeResult } from './phases/intake.js';
 import { benchIssuanceEmbedded, benchIssuanceRedisPostgres, type IssuanceBackendResult, type IssuanceOptions } from './phases/issuance.js';
 import { benchLedgerCeiling, type LedgerCeilingResult } from './phases/ledger-ceiling.js';
 import { benchPeer, type PeerResult } from './phases/peer.js';
@@ -21,7 +22,8 @@ const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1
 const scale = (n: number) => (quick ? Math.max(1, Math.round(n / 5)) : n);
 
 const TARGETS = {
-  pipelineOverPeer: 2,
+  batchIntakePerSec: 30_000,
+  pipelineOverPeer: 2.5,
   pipelineOverCeiling: 0.5,
   issuanceP99Ms: 10,
   issuanceRate: 2_000,
@@ -31,15 +33,27 @@ const TARGETS = {
   sweepHighOverLow: 0.9,
   p99At64Ms: 60,
 };
-/** Worker concurrency of both the pipeline's consumer and the peer's BullMQ worker. */
+/** Concurrency of the peer's BullMQ worker (its throughput is flat from 32 up on two cores). */
 const CONCURRENCY = 32;
+/**
+ * Deliveries in flight in the pipeline's consumer: the worker's default (DEFAULT_CONSUMER_CONCURRENCY),
+ * read in batches of half of it, as `strategy-center worker` runs.
+ */
+const PIPELINE_CONCURRENCY = 256;
 
 const SIZES = {
   engine: { dispatches: scale(30_000), rounds: 5 },
   ceiling: { seconds: quick ? 1 : 4, warmupSeconds: 0.5, batch: 100, loops: 8 },
-  pipeline: { events: scale(12_000), warmupEvents: scale(1_000), concurrency: CONCURRENCY, publishers: 256 },
+  pipeline: { events: scale(12_000), warmupEvents: scale(1_000), concurrency: PIPELINE_CONCURRENCY, publishers: 256 },
   peer: { events: scale(12_000), warmupEvents: scale(1_000), concurrency: CONCURRENCY, publishers: 256 },
-  otherBrokers: { events: scale(4_000), warmupEvents: scale(500), concurrency: CONCURRENCY, publishers: 256 },
+  otherBrokers: { events: scale(4_000), warmupEvents: scale(500), concurrency: PIPELINE_CONCURRENCY, publishers: 256 },
+  intake: {
+    connections: 64,
+    singleBehaviors: scale(20_000),
+    batchBehaviors: scale(60_000),
+    batchSize: 1_000,
+    batchConnections: 4,
+  } satisfies Omit<IntakeOptions, 'configPath'>,
   issuance: {
     connections: 64,
     warmupUsers: scale(1_000),
@@ -70,7 +84,7 @@ async function main(): Promise<number> {
     console.log(`note: load average is ${loadBefore.join(' ')} on ${machine.cpus} cores before the start; figures will be noisy`);
   }
 
-  const phases = 9;
+  const phases = 10;
   let index = 0;
   // Other work may share these services (a test suite restarting Redis, say): a phase that fails,
   // or during which Redis restarted, runs once more, and the output says why.
@@ -137,6 +151,12 @@ async function main(): Promise<number> {
       (r) => ('skipped' in r ? `skipped: ${r.skipped}` : `${fmt(r.eventsPerSec)} events/s`),
     );
   }
+  const intake = await phase(
+    'intake on Redis (HTTP, single and batch)',
+    () => benchIntake({ configPath, ...SIZES.intake }),
+    (r) =>
+      `single ${fmt(r.single.behaviorsPerSec)} behaviors/s; batch of ${fmt(r.batch.batchSize)} ${fmt(r.batch.behaviorsPerSec)} behaviors/s`,
+  );
   const ledger = await phase(
     'ledger ceiling (pgbench on issue_next_asset, one pool)',
     () => benchLedgerCeiling(SIZES.ledgerCeiling),
@@ -219,6 +239,12 @@ async function main(): Promise<number> {
       met: rated ? !rated.saturated && rated.p99Ms < TARGETS.issuanceP99Ms : null,
     },
     {
+      name: 'batch intake, behaviors/s in one API process on Redis',
+      value: failed(intake) ? null : intake.batch.behaviorsPerSec,
+      target: `>= ${fmt(TARGETS.batchIntakePerSec)}`,
+      met: failed(intake) ? null : intake.batch.behaviorsPerSec >= TARGETS.batchIntakePerSec,
+    },
+    {
       name: 'engine overhead per processor step',
       value: failed(engine) ? null : engine.nsPerStep,
       target: `< ${fmt(TARGETS.engineNsPerStep)} ns`,
@@ -244,6 +270,7 @@ async function main(): Promise<number> {
     peer,
     ceiling,
     ledgerCeiling: ledger,
+    intake,
     issuance: failed(issuance)
       ? { ...issuance, embedded }
       : {
@@ -265,7 +292,7 @@ async function main(): Promise<number> {
   const resultsFile = join(resultsDir, 'latest.json');
   writeFileSync(resultsFile, `${JSON.stringify(report, null, 2)}\n`);
 
-  console.log(`\n${measurementsTable({ engine, ceiling, pipeline, peer, issuance, embedded })}`);
+  console.log(`\n${measurementsTable({ engine, ceiling, pipeline, peer, otherBrokers, intake, issuance, embedded })}`);
   console.log(`\n${hotPoolTable(ledger, issuance)}`);
   console.log(`\n${targetsTable(targets)}`);
   if (!failed(ceiling) && !failed(pipeline) && !('skipped' in pipeline)) {
@@ -279,7 +306,7 @@ async function main(): Promise<number> {
   );
   console.log(`\nwritten to ${resultsFile} in ${report.durationSec} s`);
   redis.disconnect();
-  const errors = [engine, ceiling, pipeline, peer, ledger, issuance, embedded].filter(failed);
+  const errors = [engine, ceiling, pipeline, peer, ledger, intake, issuance, embedded].filter(failed);
   return errors.length > 0 ? 1 : 0;
 }
 
@@ -316,6 +343,8 @@ function measurementsTable(r: {
   ceiling: CeilingResult | Failed;
   pipeline: PipelineResult | Failed;
   peer: PeerResult | Failed;
+  otherBrokers: Record<string, PipelineResult | Failed>;
+  intake: IntakeResult | Failed;
   issuance: IssuanceBackendResult | Failed;
   embedded: IssuanceBackendResult | Failed;
 }): string {
@@ -342,6 +371,7 @@ function measurementsTable(r: {
       '',
       '',
       '',
+      '',
       `marginal ${fmt(r.engine.marginalNsPerStep)} ns`,
     ]);
     rows.push([
@@ -351,11 +381,13 @@ function measurementsTable(r: {
       '',
       '',
       '',
+      '',
       'memory adapters, no lock, traces discarded',
     ]);
     rows.push([
       'engine: 5-step dispatch, MemoryTraceStore',
       `${fmt(r.engine.nsPerDispatchWithMemoryTraces / 1000, 1)} µs`,
+      '',
       '',
       '',
       '',
@@ -371,20 +403,24 @@ function measurementsTable(r: {
       '',
       '',
       fmt(r.ceiling.redis.sentTotal, 1),
+      '',
       cpu(r.ceiling.cpuPerEvent),
       `batches of ${r.ceiling.batch}, ${r.ceiling.loops} in flight`,
     ]);
-  if (failed(r.pipeline) || 'skipped' in r.pipeline) missing('pipeline', r.pipeline);
-  else
-    rows.push([
-      'pipeline: Redis Streams → prepared',
-      `${fmt(r.pipeline.eventsPerSec)} ev/s`,
-      '',
-      '',
-      fmt(r.pipeline.redis.sentTotal, 1),
-      cpu(r.pipeline.cpuPerEvent),
-      `concurrency ${r.pipeline.concurrency}, ${fmt(r.pipeline.verified)}/${fmt(r.pipeline.events)} verified`,
-    ]);
+  for (const [name, result] of [['Redis Streams', r.pipeline] as const, ...Object.entries(r.otherBrokers)]) {
+    if (failed(result) || 'skipped' in result) missing(`pipeline: ${name}`, result);
+    else
+      rows.push([
+        `pipeline: ${name} → prepared`,
+        `${fmt(result.eventsPerSec)} ev/s`,
+        '',
+        '',
+        fmt(result.redis.sentTotal, 1),
+        fmt(result.roundTripsPerEvent, 2),
+        cpu(result.cpuPerEvent),
+        `concurrency ${result.concurrency}, ${fmt(result.verified)}/${fmt(result.events)} verified`,
+      ]);
+  }
   if (failed(r.peer)) missing('peer', r.peer);
   else
     rows.push([
@@ -393,9 +429,27 @@ function measurementsTable(r: {
       '',
       '',
       fmt(r.peer.redis.sentTotal, 1),
+      fmt(r.peer.roundTripsPerEvent, 2),
       cpu(r.peer.cpuPerEvent),
       `concurrency ${r.peer.concurrency}, ${fmt(r.peer.verified)}/${fmt(r.peer.events)} verified`,
     ]);
+  if (failed(r.intake)) missing('intake', r.intake);
+  else
+    for (const [label, run] of [
+      ['intake: POST /v1/behaviors', r.intake.single],
+      [`intake: batch of ${fmt(r.intake.batch.batchSize)}`, r.intake.batch],
+    ] as const) {
+      rows.push([
+        label,
+        `${fmt(run.behaviorsPerSec)} beh/s`,
+        `${fmt(run.p50Ms, 2)} ms`,
+        `${fmt(run.p99Ms, 2)} ms`,
+        fmt(run.redis.sentTotal, 1),
+        fmt(run.roundTripsPerBehavior, 3),
+        cpu(run.cpuPerBehavior),
+        `${fmt(run.behaviors)} behaviors, ${fmt(run.requestsPerSec)} req/s${run.non2xx > 0 ? `, ${run.non2xx} non-2xx` : ''}`,
+      ]);
+    }
   for (const [name, result] of [
     ['redis+pg', r.issuance],
     ['embedded', r.embedded],
@@ -424,15 +478,16 @@ function measurementsTable(r: {
         `${fmt(run.p50Ms, 2)} ms`,
         `${fmt(run.p99Ms, 2)} ms`,
         label.startsWith('first, ') && result.redis ? fmt(result.redis.sentTotal, 1) : '',
+        '',
         cpu(run.cpuPerRequest),
         notes.join('; '),
       ]);
     }
   }
   return formatTable(
-    ['measurement', 'throughput', 'p50', 'p99', 'redis cmds/event', 'cpu µs/event redis/bench/server', 'notes'],
+    ['measurement', 'throughput', 'p50', 'p99', 'redis cmds/event', 'round trips/event', 'cpu µs/event redis/bench/server', 'notes'],
     rows,
-    [1, 2, 3, 4],
+    [1, 2, 3, 4, 5],
   );
 }
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import { type PreparationEvent, PreparationWork } from '../support/preparation-work.js';
+import { startWriteCount } from '../support/redis-writes.js';
 import {
   cpuPerUnit,
   deleteRedisKeys,
@@ -82,8 +83,10 @@ export async function benchPeer(options: Omit<ThroughputOptions, 'configPath'>):
     const redisPerEvent = perEvent(await census(), options.warmupEvents);
 
     const stop = await startProbe(redis);
+    const stopWrites = startWriteCount();
     await add(options.warmupEvents, options.events);
     await until(options.warmupEvents + options.events, 180_000);
+    const writes = stopWrites();
     const use = await stop();
     const verified = await countPrepared(redis, options.warmupEvents, options.events, (userId) => work.preparedKey(userId));
     return {
@@ -93,6 +96,7 @@ export async function benchPeer(options: Omit<ThroughputOptions, 'configPath'>):
       concurrency: options.concurrency,
       redis: redisPerEvent,
       serverCommandsPerEvent: round(use.redisCommandsTotal / options.events, 1),
+      roundTripsPerEvent: round(writes.writes / options.events, 2),
       cpu: use.cpu,
       cpuPerEvent: cpuPerUnit(use, options.events),
       verified,

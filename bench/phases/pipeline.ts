@@ -1,5 +1,6 @@
 import type { App } from '../../src/app.js';
 import { fromDist } from '../support/dist.js';
+import { startWriteCount } from '../support/redis-writes.js';
 import {
   ACTIVITY_ID,
   cpuPerUnit,
@@ -32,6 +33,11 @@ export interface ThroughputResult {
   readonly cpu: ResourceUse['cpu'];
   /** CPU µs per event of Redis and of this process: what an event costs, however busy the machine. */
   readonly cpuPerEvent: ReturnType<typeof cpuPerUnit>;
+  /**
+   * Socket writes to Redis per event during the timed run, publisher and consumer together (this
+   * process is both): the round trips an event costs as the client sees them.
+   */
+  readonly roundTripsPerEvent: number;
   /** Events whose prepared data was found in Redis afterwards. */
   readonly verified: number;
 }
@@ -109,8 +115,10 @@ export async function benchPipeline(options: PipelineOptions): Promise<PipelineR
     const redisPerEvent = perEvent(await census(), options.warmupEvents);
 
     const stop = await startProbe(redis);
+    const stopWrites = startWriteCount();
     await publish(options.warmupEvents, options.events);
     await until(options.warmupEvents + options.events, 120_000);
+    const writes = stopWrites();
     const use = await stop();
 
     const outcomes = await started.metrics.outcomes.get();
@@ -129,6 +137,7 @@ export async function benchPipeline(options: PipelineOptions): Promise<PipelineR
       concurrency: options.concurrency,
       redis: redisPerEvent,
       serverCommandsPerEvent: round(use.redisCommandsTotal / options.events, 1),
+      roundTripsPerEvent: round(writes.writes / options.events, 2),
       cpu: use.cpu,
       cpuPerEvent: cpuPerUnit(use, options.events),
       verified,

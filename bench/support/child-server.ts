@@ -16,10 +16,15 @@ export interface ChildServer {
  * `strategy-center serve` in its own process, so the load generator never shares its event loop.
  * Runs the built CLI (`npm run build` first), on a free port.
  */
-export async function spawnServer(configPath: string, env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<ChildServer> {
+export async function spawnServer(
+  configPath: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 30_000,
+  extra: { readonly args?: readonly string[]; readonly nodeArgs?: readonly string[] } = {},
+): Promise<ChildServer> {
   // BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the server under load.
-  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--config', configPath, '--port', '0'], {
+  const nodeArgs = [...(extra.nodeArgs ?? []), ...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--config', configPath, '--port', '0', ...(extra.args ?? [])], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
