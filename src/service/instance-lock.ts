@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { InstanceKey, InstanceLease } from '../domain/instance-context.js';
 import type { LockStore } from '../domain/ports/lock-store.js';
+import { backoffDelayMs, sleep } from '../domain/retry-policy.js';
 
 export interface LockOptions {
   /** How long the lock lives without renewal; renewed at a third of it while held. */
@@ -81,7 +82,11 @@ export class InstanceLocks {
       const fence = await this.#store.tryAcquire(key, owner, this.#options.ttlMs);
       if (fence !== undefined) return this.#hold(key, owner, fence);
       if (Date.now() >= deadline) return undefined;
-      await delay(this.#options.retryDelayMs + Math.random() * this.#options.retryDelayMs);
+      // A fixed step with jitter (no growth): the lock frees when its holder's chain ends, and a
+      // waiter that polled ever more slowly would hold the local queue behind it for nothing.
+      await sleep(
+        backoffDelayMs({ baseDelayMs: 2 * this.#options.retryDelayMs, maxDelayMs: 2 * this.#options.retryDelayMs, jitter: 'half' }, 1),
+      );
     }
   }
 
@@ -129,8 +134,4 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
   } finally {
     clearTimeout(timer);
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

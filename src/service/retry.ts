@@ -1,25 +1,10 @@
-import { isRetryable } from '../domain/errors.js';
+import { type RetryPolicy, withRetry } from '../domain/retry-policy.js';
 
-export interface RetryPolicy {
-  readonly attempts: number;
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-}
+export type { RetryPolicy } from '../domain/retry-policy.js';
+export { withRetry } from '../domain/retry-policy.js';
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 4, baseDelayMs: 20, maxDelayMs: 1_000 };
-
-/** Runs `fn`, retrying only errors that say they are retryable, with exponential backoff and jitter. */
-export async function withRetry<T>(fn: () => Promise<T>, policy: RetryPolicy = DEFAULT_RETRY_POLICY): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (attempt >= policy.attempts || !isRetryable(error)) throw error;
-      const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-      await new Promise((resolve) => setTimeout(resolve, backoff / 2 + Math.random() * (backoff / 2)));
-    }
-  }
-}
+/** Ports retried by the service layer: a few quick tries, so that an outage surfaces within a second. */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 4, baseDelayMs: 20, maxDelayMs: 1_000, jitter: 'half' };
 
 /**
  * Wraps every method of a port so that transient downstream failures are retried. Safe for the

@@ -75,6 +75,25 @@ export function describeBrokerConformance(name: string, make: () => Promise<Brok
       expect(delivery?.id.length).toBeGreaterThan(0);
     });
 
+    it('hands over the message id of the publish as Delivery.id: the event id by default, or the one passed', async () => {
+      const plain = behavior(21);
+      const replayed = behavior(22);
+      const replayId = `dead-letter:${replayed.eventId}`;
+      await broker.publish(plain);
+      await broker.publish(replayed, { messageId: replayId });
+      const deliveries = collect();
+      await subscribe(deliveries.handler('ack'), 2);
+      await waitFor(
+        () => deliveries.seen.length === 2,
+        10_000,
+        () => `${deliveries.seen.length} of 2 delivered`,
+      );
+      const idOf = (message: BehaviorMessage) =>
+        deliveries.seen.find((delivery) => (JSON.parse(delivery.body) as BehaviorMessage).eventId === message.eventId)?.id;
+      expect(idOf(plain)).toBe(plain.eventId);
+      expect(idOf(replayed)).toBe(replayId);
+    });
+
     it("redelivers after 'retry' with attempt 2 and the same body, and only once acked stops", async () => {
       await broker.publish(behavior(7));
       const seen: Delivery[] = [];

@@ -13,6 +13,10 @@ export interface Delivery {
   readonly body: string;
   /** How many times the broker has handed this message out, starting at 1. */
   readonly attempt: number;
+  /**
+   * The message id of the publish (`PublishOptions.messageId`, by default the event id), the same
+   * on every broker and across redeliveries; the broker's own id for a body published without one.
+   */
   readonly id: string;
 }
 
@@ -25,8 +29,9 @@ export interface Subscription {
 
 export interface PublishOptions {
   /**
-   * The id a de-duplicating broker (JetStream's `Nats-Msg-Id`) drops repeats by; default the event
-   * id, so a publish retried after a timeout is stored once. A replay passes its own: it is meant
+   * The message's id, handed to the consumer as `Delivery.id` by every broker, and the id a
+   * de-duplicating broker (JetStream's `Nats-Msg-Id`) drops repeats by; default the event id, so a
+   * publish retried after a timeout is stored once there. A replay passes its own: it is meant
    * to run the event again, and must not be dropped as a repeat of the original.
    */
   readonly messageId?: string;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { InvalidConfigError } from '../../domain/errors.js';
+import { type Backoff, backoffSchedule } from '../../domain/retry-policy.js';
 
 /** What the composition root (or a test) says about a real broker; see `compileBrokerOptions`. */
 export interface BrokerOptions {
@@ -27,10 +28,15 @@ export interface CompiledBrokerOptions {
   readonly onError: (error: unknown) => void;
 }
 
-/** 100 ms, 200 ms, 400 ms … capped at 5 s: quick first retries, bounded waiting for a long outage. */
-export function defaultRetryDelayMs(attempt: number): number {
-  return Math.min(100 * 2 ** Math.max(0, attempt - 1), 5_000);
-}
+/**
+ * 100 ms, 200 ms, 400 ms … capped at 5 s: quick first retries, bounded waiting for a long outage.
+ * No jitter: RabbitMQ keeps one retry queue per distinct delay, so the delays must be a small set.
+ */
+export const DEFAULT_REDELIVERY_BACKOFF: Backoff = { baseDelayMs: 100, maxDelayMs: 5_000, jitter: 'none' };
+export const defaultRetryDelayMs = backoffSchedule(DEFAULT_REDELIVERY_BACKOFF);
+
+/** Reconnects of a broker connection or channel: quick at first, then every 2 s while the broker is away. */
+export const RECONNECT_BACKOFF: Backoff = { baseDelayMs: 100, maxDelayMs: 2_000, jitter: 'half' };
 
 // The name becomes a Redis hash tag, a queue name and a NATS stream name and subject token; NATS
 // forbids dots and wildcards there, so the common ground is letters, digits, `_` and `-`.

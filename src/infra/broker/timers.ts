@@ -1,8 +1,6 @@
 import { TransientError } from '../../domain/errors.js';
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { sleep } from '../../domain/retry-policy.js';
 
 /** Rejects with a retryable `unavailable` error when `promise` has not settled within `ms`. */
 export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

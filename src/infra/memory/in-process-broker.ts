@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { BehaviorMessage, Broker, Delivery, DeliveryHandler, Subscription } from '../../domain/ports/broker.js';
+import { type Backoff, backoffSchedule } from '../../domain/retry-policy.js';
+
+/** 50 ms, 100 ms … at most 2 s: in one process nothing is gained by waiting longer. */
+const IN_PROCESS_REDELIVERY_BACKOFF: Backoff = { baseDelayMs: 50, maxDelayMs: 2_000, jitter: 'none' };
+
+import type { BehaviorMessage, Broker, Delivery, DeliveryHandler, PublishOptions, Subscription } from '../../domain/ports/broker.js';
 
 /**
  * The embedded default: a queue inside this process. It keeps the broker contract — a message is
@@ -19,17 +24,17 @@ export class InProcessBroker implements Broker {
   readonly #retryDelayMs: (attempt: number) => number;
 
   constructor(options: { retryDelayMs?: (attempt: number) => number } = {}) {
-    this.#retryDelayMs = options.retryDelayMs ?? ((attempt) => Math.min(50 * 2 ** (attempt - 1), 2_000));
+    this.#retryDelayMs = options.retryDelayMs ?? backoffSchedule(IN_PROCESS_REDELIVERY_BACKOFF);
   }
 
-  async publish(message: BehaviorMessage): Promise<void> {
-    this.publishRaw(JSON.stringify(message));
+  async publish(message: BehaviorMessage, options: PublishOptions = {}): Promise<void> {
+    this.publishRaw(JSON.stringify(message), { messageId: options.messageId ?? message.eventId });
   }
 
   /** Enqueues a body as is; lets tests and replays send what an upstream system might send. */
-  publishRaw(body: string): void {
+  publishRaw(body: string, options: PublishOptions = {}): void {
     if (this.#closed) throw new Error('broker is closed');
-    this.#queue.push({ id: randomUUID(), body, attempt: 1 });
+    this.#queue.push({ id: options.messageId ?? randomUUID(), body, attempt: 1 });
     this.#pump();
   }
 

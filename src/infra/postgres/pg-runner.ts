@@ -1,14 +1,10 @@
 import type pg from 'pg';
-import { isRetryable } from '../../domain/errors.js';
+import { type RetryPolicy, withRetry } from '../../domain/retry-policy.js';
 import { toStrategyCenterError } from './pg-errors.js';
 
-export interface PgRetryPolicy {
-  readonly attempts: number;
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-}
+export type PgRetryPolicy = RetryPolicy;
 
-export const DEFAULT_PG_RETRY_POLICY: PgRetryPolicy = { attempts: 5, baseDelayMs: 25, maxDelayMs: 800 };
+export const DEFAULT_PG_RETRY_POLICY: PgRetryPolicy = { attempts: 5, baseDelayMs: 25, maxDelayMs: 800, jitter: 'half' };
 
 /**
  * Returned by a unit of work that decided to undo its writes (e.g. it deducted stock, then found
@@ -77,16 +73,8 @@ export class PgRunner {
     }
   }
 
-  async #withRetry<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await run();
-      } catch (cause) {
-        const error = toStrategyCenterError(cause, operation);
-        if (attempt >= this.#policy.attempts || !isRetryable(error)) throw error;
-        await sleep(backoffMs(this.#policy, attempt));
-      }
-    }
+  #withRetry<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    return withRetry(run, this.#policy, { mapError: (cause) => toStrategyCenterError(cause, operation) });
   }
 }
 
@@ -98,14 +86,4 @@ async function rollbackQuietly(client: pg.PoolClient): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** Exponential with jitter, so that clients that failed together do not retry together. */
-function backoffMs(policy: PgRetryPolicy, attempt: number): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return ceiling / 2 + Math.random() * (ceiling / 2);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -7,6 +7,7 @@ import {
   type ConfigChangeNotice,
   parseConfigChangeNotice,
 } from '../../domain/ports/change-feed.js';
+import { backoffDelayMs } from '../../domain/retry-policy.js';
 import type { PgRunner } from './pg-runner.js';
 
 export interface PostgresChangeFeedOptions {
@@ -135,7 +136,7 @@ class PgListener implements ChangeFeedSubscription {
 
   #reconnect(attempt: number): void {
     const { min, max } = this.#options.reconnectDelayMs ?? { min: 100, max: 5_000 };
-    const delayMs = Math.min(max, min * 2 ** (attempt - 1));
+    const delayMs = backoffDelayMs({ baseDelayMs: min, maxDelayMs: max, jitter: 'none' }, attempt);
     this.#timer = setTimeout(() => {
       this.#connect().then(
         () => {

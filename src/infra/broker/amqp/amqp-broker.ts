@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { type ChannelModel, connect, type RecoveringChannelModel } from 'amqplib';
 import { TransientError } from '../../../domain/errors.js';
-import type { BehaviorMessage, DeliveryHandler, Subscription } from '../../../domain/ports/broker.js';
+import type { BehaviorMessage, DeliveryHandler, PublishOptions, Subscription } from '../../../domain/ports/broker.js';
+import { backoffSchedule } from '../../../domain/retry-policy.js';
 import type { BrokerAdapter } from '../broker-adapter.js';
-import { type BrokerOptions, type CompiledBrokerOptions, compileBrokerOptions } from '../broker-options.js';
+import { type BrokerOptions, type CompiledBrokerOptions, compileBrokerOptions, RECONNECT_BACKOFF } from '../broker-options.js';
 import { OpenSubscriptions } from '../open-subscriptions.js';
 import { redactUrl } from '../redact-url.js';
 import { withTimeout } from '../timers.js';
@@ -12,9 +13,7 @@ import { AmqpTopology } from './amqp-topology.js';
 import { ConfirmPublisher } from './confirm-publisher.js';
 
 /** Reconnect backoff: quick at first, then every 2 s for as long as the broker is away (a try is cheap). */
-function reconnectDelayMs(attempt: number): number {
-  return Math.min(2_000, 100 * 2 ** (attempt - 1));
-}
+const reconnectDelayMs = backoffSchedule(RECONNECT_BACKOFF);
 
 /**
  * RabbitMQ through amqplib: a durable quorum queue, persistent messages, publisher confirms, manual
@@ -65,8 +64,9 @@ export class AmqpBroker implements BrokerAdapter {
     }
   }
 
-  async publish(message: BehaviorMessage): Promise<void> {
-    await this.publishRaw(JSON.stringify(message));
+  /** The message id is the AMQP `message-id` property and becomes `Delivery.id` (default: the event id). */
+  async publish(message: BehaviorMessage, options: PublishOptions = {}): Promise<void> {
+    await this.publishRaw(JSON.stringify(message), { messageId: options.messageId ?? message.eventId });
   }
 
   async publishRaw(body: string, options: { readonly messageId?: string } = {}): Promise<void> {

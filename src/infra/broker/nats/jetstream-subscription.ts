@@ -53,7 +53,8 @@ export class JetStreamSubscription implements Subscription {
 
   async #settle(message: JsMsg): Promise<void> {
     const delivery: Delivery = {
-      id: String(message.seq),
+      // The publish's message id (Nats-Msg-Id, the event id by default); a foreign producer may set none.
+      id: message.headers?.get('Nats-Msg-Id') || String(message.seq),
       body: message.string(),
       // JetStream's delivery count, 1 on the first delivery; a nak or an expired ack wait raises it.
       attempt: message.info.redeliveryCount,

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { TransientError } from '../../../domain/errors.js';
-import type { BehaviorMessage, DeliveryHandler, Subscription } from '../../../domain/ports/broker.js';
+import type { BehaviorMessage, DeliveryHandler, PublishOptions, Subscription } from '../../../domain/ports/broker.js';
 import type { BrokerAdapter } from '../broker-adapter.js';
 import { type BrokerOptions, type CompiledBrokerOptions, compileBrokerOptions } from '../broker-options.js';
 import { OpenSubscriptions } from '../open-subscriptions.js';
@@ -57,8 +57,9 @@ export class RedisStreamsBroker implements BrokerAdapter {
     }
   }
 
-  async publish(message: BehaviorMessage): Promise<void> {
-    await this.publishRaw(JSON.stringify(message));
+  /** The message id travels as the entry's `origin` field and becomes `Delivery.id` (default: the event id). */
+  async publish(message: BehaviorMessage, options: PublishOptions = {}): Promise<void> {
+    await this.publishRaw(JSON.stringify(message), { messageId: options.messageId ?? message.eventId });
   }
 
   async publishRaw(body: string, options: { readonly messageId?: string } = {}): Promise<void> {
