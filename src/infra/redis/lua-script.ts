@@ -1,29 +1,51 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
-export type LuaScript = (keys: readonly string[], args: readonly (string | number)[]) => Promise<unknown>;
+/** A bound script: keys and arguments in, the script's reply out. */
+export type LuaCaller = (keys: readonly string[], args: readonly (string | number)[]) => Promise<unknown>;
 
 /** `acquire-lock-2.lua`: the name says what it does and how many KEYS it takes. */
-const SCRIPT_FILE = /^([a-z]+(?:-[a-z]+)*)-(\d+)\.lua$/;
+const SCRIPT_FILE = /^[a-z]+(?:-[a-z]+)*-(\d+)\.lua$/;
 
 /**
- * Registers a script from `./lua/` on the connection (ioredis sends EVALSHA and falls back to EVAL
- * once per connection) and returns a typed caller that checks the key count against the file name.
+ * The one loader of the project's Lua scripts, which all live in `./lua/` (copied to dist by the
+ * build), each with a header naming its KEYS and ARGV. Calls go by SHA (EVALSHA) and fall back to
+ * the full source once per server that has not cached it yet (a restart, a failover), on whatever
+ * connection they are run: the ports' shared auto-pipelined one or the broker's own.
  */
-export function defineLuaScript(redis: Redis, fileName: string): LuaScript {
-  const match = SCRIPT_FILE.exec(fileName);
-  const baseName = match?.[1];
-  const keyCount = match?.[2];
-  if (baseName === undefined || keyCount === undefined) throw new Error(`Lua script '${fileName}' is not named <what>-<key count>.lua`);
-  const numberOfKeys = Number(keyCount);
-  const commandName = `sc${baseName.replace(/(?:^|-)([a-z])/g, (_, letter: string) => letter.toUpperCase())}`;
-  const lua = readFileSync(new URL(`./lua/${fileName}`, import.meta.url), 'utf8');
-  redis.defineCommand(commandName, { numberOfKeys, lua });
-  // defineCommand adds a method ioredis cannot type; look it up once, here.
-  const command: unknown = Reflect.get(redis, commandName);
-  if (typeof command !== 'function') throw new Error(`ioredis did not define command '${commandName}'`);
-  return (keys, args) => {
-    if (keys.length !== numberOfKeys) throw new Error(`${fileName} takes ${numberOfKeys} keys, got ${keys.length}`);
-    return Promise.resolve(command.call(redis, ...keys, ...args));
-  };
+export class LuaScript {
+  readonly fileName: string;
+  readonly #source: string;
+  readonly #sha: string;
+  readonly #keyCount: number;
+
+  constructor(fileName: string) {
+    const keyCount = SCRIPT_FILE.exec(fileName)?.[1];
+    if (keyCount === undefined) throw new Error(`Lua script '${fileName}' is not named <what>-<key count>.lua`);
+    this.fileName = fileName;
+    this.#keyCount = Number(keyCount);
+    this.#source = readFileSync(new URL(`./lua/${fileName}`, import.meta.url), 'utf8');
+    this.#sha = createHash('sha1').update(this.#source).digest('hex');
+  }
+
+  async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    // The file name states the key count, so callers cannot disagree with it.
+    if (keys.length !== this.#keyCount) throw new Error(`${this.fileName} takes ${this.#keyCount} keys, got ${keys.length}`);
+    try {
+      return await redis.evalsha(this.#sha, this.#keyCount, ...keys, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return redis.eval(this.#source, this.#keyCount, ...keys, ...args);
+    }
+  }
+
+  bind(redis: Redis): LuaCaller {
+    return (keys, args) => this.run(redis, keys, args);
+  }
+}
+
+/** The script `fileName` of `./lua/`, bound to a connection. */
+export function defineLuaScript(redis: Redis, fileName: string): LuaCaller {
+  return new LuaScript(fileName).bind(redis);
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { BehaviorCounter, BehaviorOccurrence } from '../../domain/ports/behavior-counter.js';
-import { defineLuaScript, type LuaScript } from './lua-script.js';
+import { defineLuaScript, type LuaCaller } from './lua-script.js';
 import { withRedisErrors } from './redis-errors.js';
 import { RedisKeys, toRedisTtlMs } from './redis-keys.js';
 
@@ -10,7 +10,7 @@ import { RedisKeys, toRedisTtlMs } from './redis-keys.js';
  */
 export class RedisBehaviorCounter implements BehaviorCounter {
   readonly #keys: RedisKeys;
-  readonly #record: LuaScript;
+  readonly #record: LuaCaller;
 
   constructor(redis: Redis, options: { readonly prefix: string }) {
     this.#keys = new RedisKeys(options.prefix);

@@ -1,13 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { EventFingerprints } from '../../domain/ports/event-fingerprints.js';
-import { defineLuaScript, type LuaScript } from './lua-script.js';
+import { defineLuaScript, type LuaCaller } from './lua-script.js';
 import { withRedisErrors } from './redis-errors.js';
 import { RedisKeys, toRedisTtlMs } from './redis-keys.js';
 
 /** Event fingerprints shared by every process of the deployment; one Lua script per claim. */
 export class RedisEventFingerprints implements EventFingerprints {
   readonly #keys: RedisKeys;
-  readonly #claim: LuaScript;
+  readonly #claim: LuaCaller;
 
   constructor(redis: Redis, options: { readonly prefix: string }) {
     this.#keys = new RedisKeys(options.prefix);

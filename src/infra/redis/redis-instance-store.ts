@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { InstanceKey, PreparedData } from '../../domain/instance-context.js';
 import type { InstanceStore } from '../../domain/ports/instance-store.js';
-import { defineLuaScript, type LuaScript } from './lua-script.js';
+import { defineLuaScript, type LuaCaller } from './lua-script.js';
 import { fencedWriteFailure, withRedisErrors } from './redis-errors.js';
 import { RedisKeys, toRedisTtlMs } from './redis-keys.js';
 
@@ -22,7 +22,7 @@ export class RedisInstanceStore implements InstanceStore {
   readonly #redis: Redis;
   readonly #keys: RedisKeys;
   readonly #fenceRetentionMs: number;
-  readonly #putPrepared: LuaScript;
+  readonly #putPrepared: LuaCaller;
 
   constructor(redis: Redis, options: RedisInstanceStoreOptions) {
     this.#redis = redis;

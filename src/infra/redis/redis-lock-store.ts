@@ -1,15 +1,15 @@
 import type { Redis } from 'ioredis';
 import type { LockStore } from '../../domain/ports/lock-store.js';
-import { defineLuaScript, type LuaScript } from './lua-script.js';
+import { defineLuaScript, type LuaCaller } from './lua-script.js';
 import { withRedisErrors } from './redis-errors.js';
 import { RedisKeys, toRedisTtlMs } from './redis-keys.js';
 
 /** Each primitive is one Lua script, so ownership is checked and acted on atomically. */
 export class RedisLockStore implements LockStore {
   readonly #keys: RedisKeys;
-  readonly #acquire: LuaScript;
-  readonly #extend: LuaScript;
-  readonly #release: LuaScript;
+  readonly #acquire: LuaCaller;
+  readonly #extend: LuaCaller;
+  readonly #release: LuaCaller;
 
   constructor(redis: Redis, options: { readonly prefix: string }) {
     this.#keys = new RedisKeys(options.prefix);

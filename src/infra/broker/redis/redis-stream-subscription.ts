@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
 import type { Delivery, DeliveryHandler, Subscription } from '../../../domain/ports/broker.js';
+import { LuaScript } from '../../redis/lua-script.js';
 import type { CompiledBrokerOptions } from '../broker-options.js';
 import { DeliverySlots } from '../delivery-slots.js';
 import { handlerVerdict } from '../handler-verdict.js';
 import { sleep } from '../timers.js';
-import { LuaScript } from './lua-script.js';
 import type { RedisStreamKeys } from './redis-stream-keys.js';
 import { encodeRetryMember } from './retry-member.js';
 import { StreamAcks } from './stream-acks.js';
