@@ -5,6 +5,7 @@ import { type Backoff, backoffDelayMs, sleep } from '../../../domain/retry-polic
 import type { CompiledBrokerOptions } from '../broker-options.js';
 import { DeliverySlots } from '../delivery-slots.js';
 import { handlerVerdict } from '../handler-verdict.js';
+import { ChannelAcks } from './channel-acks.js';
 
 /** Reopening a consumer channel that failed: 200 ms, 400 ms … at most 5 s between tries. */
 const CHANNEL_REOPEN_BACKOFF: Backoff = { baseDelayMs: 200, maxDelayMs: 5_000, jitter: 'half' };
@@ -29,6 +30,7 @@ export class AmqpSubscription implements Subscription {
   readonly #options: CompiledBrokerOptions;
   readonly #slots: DeliverySlots;
   readonly #openChannels = new Set<Channel>();
+  readonly #acks = new Map<Channel, ChannelAcks>();
   #consumer: { channel: Channel; consumerTag: string } | undefined;
   #closing = false;
   #closed: Promise<void> | undefined;
@@ -66,6 +68,8 @@ export class AmqpSubscription implements Subscription {
     // Cancel first: RabbitMQ stops sending, and the channel stays open for the in-flight acks.
     if (consumer) await consumer.channel.cancel(consumer.consumerTag).catch(() => undefined);
     await this.#slots.whenIdle();
+    // Acks still waiting for the end of the turn go out before the channel's Close frame.
+    for (const acks of this.#acks.values()) acks.flush();
     await Promise.all([...this.#openChannels].map((channel) => channel.close().catch(() => undefined)));
     // #keepConsuming is not awaited: while the connection is down it waits for a reconnection, and
     // on waking it sees #closing and closes whatever it opened.
@@ -93,9 +97,11 @@ export class AmqpSubscription implements Subscription {
     // Waits while the connection is down: the recovering connection queues channel requests.
     const channel = await this.#connection.createChannel();
     this.#openChannels.add(channel);
+    this.#acks.set(channel, new ChannelAcks(channel));
     const closed = new Promise<void>((resolve) => {
       channel.on('close', () => {
         this.#openChannels.delete(channel);
+        this.#acks.delete(channel);
         if (this.#consumer?.channel === channel) this.#consumer = undefined;
         resolve();
       });
@@ -126,6 +132,7 @@ export class AmqpSubscription implements Subscription {
       return;
     }
     this.#slots.take();
+    this.#acks.get(channel)?.delivered(message);
     void this.#settle(channel, message);
   }
 
@@ -141,11 +148,12 @@ export class AmqpSubscription implements Subscription {
       const verdict = await handlerVerdict(this.#handler, delivery, this.#options.onError);
       if (verdict === 'retry' && !(await this.#scheduleRetry(message, headers, delivery.attempt))) {
         // The retry queue is out of reach: requeue now instead. RabbitMQ counts it, so attempt still grows.
+        this.#acks.get(channel)?.forget(message);
         if (this.#openChannels.has(channel)) channel.nack(message, false, true);
         return;
       }
       // On a channel that died meanwhile there is nothing to ack: RabbitMQ has requeued the message.
-      if (this.#openChannels.has(channel)) channel.ack(message);
+      if (this.#openChannels.has(channel)) this.#acks.get(channel)?.ack(message);
     } catch (error) {
       this.#options.onError(error);
     } finally {
