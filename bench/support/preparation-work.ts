@@ -32,8 +32,6 @@ const PREPARED_TTL_MS = 72 * 60 * 60 * 1000;
 const FENCE_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 const LOCK_TTL_MS = 10_000;
 const TRACE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
-const TRACES_PER_EVENT = 100;
-const TRACES_PER_INSTANCE = 50;
 const RECENT_TRACES = 10_000;
 const DISCOUNT_PERCENT = 10;
 const RECALL_LIMIT = 4;
@@ -167,23 +165,26 @@ export class PreparationWork {
       write.scbPutPrepared(k.prepared, k.fence, json, PREPARED_TTL_MS, fences[i]!, FENCE_RETENTION_MS);
     }
     await execOrThrow(write);
+    // As RedisTraceStore writes a batch: the body once, into the event's list; a reference in the
+    // instance's list and, for the whole batch in one LPUSH, in the recent list. (Lists are trimmed
+    // only when a push reports them past their bound, which a fresh user never is.)
     const finish = redis.pipeline() as ScriptPipeline;
+    const refs: string[] = [];
     for (const [i, event] of events.entries()) {
       finish.scbReleaseLock(keys[i]!.lock, owners[i]!);
-      const json = JSON.stringify(this.trace(event, fences[i]!, startedAt, 1));
+      const trace = this.trace(event, fences[i]!, startedAt, 1);
       const eventKey = this.#keys.trace(event.eventId);
       const instanceKey = this.#keys.instanceTraces({ activityId: ACTIVITY_ID, userId: event.userId });
-      const recentKey = this.#keys.recentTraces();
+      const ref = JSON.stringify({ e: trace.eventId, a: trace.activityId, u: trace.userId, t: trace.startedAt });
+      refs.push(ref);
       finish
-        .rpush(eventKey, json)
-        .ltrim(eventKey, -TRACES_PER_EVENT, -1)
+        .rpush(eventKey, JSON.stringify(trace))
         .pexpire(eventKey, TRACE_TTL_MS)
-        .lpush(instanceKey, json)
-        .ltrim(instanceKey, 0, TRACES_PER_INSTANCE - 1)
-        .pexpire(instanceKey, TRACE_TTL_MS)
-        .lpush(recentKey, json)
-        .ltrim(recentKey, 0, RECENT_TRACES - 1);
+        .lpush(instanceKey, ref)
+        .pexpire(instanceKey, TRACE_TTL_MS);
     }
+    const recentKey = this.#keys.recentTraces();
+    finish.lpush(recentKey, ...refs).ltrim(recentKey, 0, RECENT_TRACES - 1);
     await execOrThrow(finish);
   }
 
