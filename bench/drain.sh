@@ -4,7 +4,8 @@
 # offers by one `strategy-center worker` on Redis + PostgreSQL. Prints events/s and the load average.
 #   bash bench/drain.sh [events=60000] [worker options, e.g. --concurrency 200]
 # Uses REDIS_URL (default redis://127.0.0.1:6379) and DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test);
-# everything it writes lives under its own namespace and schema, removed at the end.
+# everything it writes lives under its own namespace and schema, removed at the end. DRAIN_DIST=<dir>
+# runs another build (e.g. of main, to measure before and after on the same machine state).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EVENTS=${1:-60000}
@@ -32,7 +33,7 @@ echo "put $(cli XLEN "$STREAM") messages on $STREAM; load average: $(cut -d' ' -
 
 LOG=$(mktemp)
 NAMESPACE=$NS REDIS_URL=$REDIS_URL BROKER_URL=$REDIS_URL DATABASE_URL=$DATABASE_URL DATABASE_SCHEMA=$NS MIGRATE=true LOG_LEVEL=warn \
-  node --require ./bench/support/count-redis-writes.cjs ${NODE_FLAGS:-} dist/cli.js worker --no-watch "$@" >"$LOG" 2>&1 &
+  node --require ./bench/support/count-redis-writes.cjs ${NODE_FLAGS:-} ${DRAIN_DIST:-dist}/cli.js worker --no-watch "$@" >"$LOG" 2>&1 &
 WORKER=$!
 commands() { cli INFO commandstats | awk -F'[=,:]' '/^cmdstat_/ { n += $3 } END { print n }'; }
 stopWorker() {
