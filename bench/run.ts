@@ -47,6 +47,8 @@ const SIZES = {
   pipeline: { events: scale(12_000), warmupEvents: scale(1_000), concurrency: PIPELINE_CONCURRENCY, publishers: 256 },
   peer: { events: scale(12_000), warmupEvents: scale(1_000), concurrency: CONCURRENCY, publishers: 256 },
   otherBrokers: { events: scale(4_000), warmupEvents: scale(500), concurrency: PIPELINE_CONCURRENCY, publishers: 256 },
+  /** JetStream's default (JETSTREAM_CONSUMER_CONCURRENCY): one pull per handler, see src/infra/broker/README.md. */
+  natsConcurrency: 16,
   intake: {
     connections: 64,
     singleBehaviors: scale(20_000),
@@ -147,7 +149,13 @@ async function main(): Promise<number> {
   ] as const) {
     otherBrokers[name] = await phase(
       `pipeline (${name} → prepared data)`,
-      () => benchPipeline({ configPath, ...SIZES.otherBrokers, brokerUrl }),
+      () =>
+        benchPipeline({
+          configPath,
+          ...SIZES.otherBrokers,
+          ...(brokerUrl === NATS_URL ? { concurrency: SIZES.natsConcurrency } : {}),
+          brokerUrl,
+        }),
       (r) => ('skipped' in r ? `skipped: ${r.skipped}` : `${fmt(r.eventsPerSec)} events/s`),
     );
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { behaviorConsumer, DEFAULT_CONSUMER_CONCURRENCY } from './access/behavior-consumer.js';
+import { behaviorConsumer, defaultConsumerConcurrency } from './access/behavior-consumer.js';
 import { BehaviorIntake } from './access/behavior-intake.js';
 import { parseBehaviorMessage } from './access/behavior-message.js';
 import { FaultInjector } from './access/chaos/fault-injection.js';
@@ -312,7 +312,9 @@ export async function createApp(options: AppOptions): Promise<App> {
         return verdict;
       };
       subscriptions.push(
-        await backends.broker.subscribe(counted, { concurrency: consumeOptions.concurrency ?? DEFAULT_CONSUMER_CONCURRENCY }),
+        await backends.broker.subscribe(counted, {
+          concurrency: consumeOptions.concurrency ?? defaultConsumerConcurrency(backends.broker.kind),
+        }),
       );
     },
     async replayDeadLetter(id) {

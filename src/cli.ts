@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { type Logger, pino } from 'pino';
-import { DEFAULT_CONSUMER_CONCURRENCY } from './access/behavior-consumer.js';
+import { DEFAULT_CONSUMER_CONCURRENCY, JETSTREAM_CONSUMER_CONCURRENCY } from './access/behavior-consumer.js';
 import { formatChangeTable } from './access/cli/change-table.js';
 import { runDemo } from './access/cli/demo.js';
 import { formatTable } from './access/cli/format-table.js';
@@ -106,16 +106,20 @@ program
   .command('worker')
   .description('consume behavior events from the broker and run the preparation chains (no HTTP API)')
   .option('-c, --config <file>', 'configuration file (YAML or JSON)', DEFAULT_CONFIG)
-  .option('--concurrency <n>', 'messages processed at once (read in batches of half)', positive, DEFAULT_CONSUMER_CONCURRENCY)
+  .option(
+    '--concurrency <n>',
+    `messages processed at once, read in batches of half (default ${DEFAULT_CONSUMER_CONCURRENCY}; ${JETSTREAM_CONSUMER_CONCURRENCY} on NATS JetStream)`,
+    positive,
+  )
   .option('--no-watch', 'do not watch the config file (changes then need a restart or the admin API)')
-  .action(async (options: { config: string; concurrency: number; watch: boolean }) => {
+  .action(async (options: { config: string; concurrency?: number; watch: boolean }) => {
     const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
     const app = await createApp({ configPath: options.config, env: environment(), logger, watchConfig: options.watch }).catch(fail);
     if (app.backends.broker === 'in-process') {
       logger.warn('BROKER_URL is not set: this worker consumes only its own in-process queue; set BROKER_URL to share work');
     }
-    await app.startConsuming({ concurrency: options.concurrency });
-    logger.info({ backends: app.backends, concurrency: options.concurrency }, 'worker consuming behavior events');
+    await app.startConsuming(options.concurrency === undefined ? {} : { concurrency: options.concurrency });
+    logger.info({ backends: app.backends, concurrency: options.concurrency ?? 'default' }, 'worker consuming behavior events');
     stopOnSignals(logger, () => app.close());
   });
 

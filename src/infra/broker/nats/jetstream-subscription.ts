@@ -1,25 +1,21 @@
 import type { Consumer, JsMsg } from 'nats';
 import type { Delivery, DeliveryHandler, Subscription } from '../../../domain/ports/broker.js';
 import type { CompiledBrokerOptions } from '../broker-options.js';
-import { DeliverySlots } from '../delivery-slots.js';
 import { handlerVerdict } from '../handler-verdict.js';
 import { sleep } from '../timers.js';
 
 /**
- * One fetch loop on the durable consumer: it waits until half its concurrency is free, then fetches
- * a batch of as many messages as there are free handlers (one pull request, not one per message),
- * and hands each to a handler as it arrives; the handlers of a batch run side by side. Nothing is
- * fetched beyond the free handlers, so no message waits in a client buffer while its ack wait runs
- * out, and closing leaves nothing taken but unhandled. The cost: `close()` may wait for an open
- * fetch to expire (`pullExpiresMs`, 1 s at least, as JetStream requires).
+ * `concurrency` pull loops on the durable consumer, each asking for one message at a time. Nothing
+ * is fetched ahead of a free handler, so no message waits in a client buffer while its ack wait
+ * runs out, and closing leaves nothing taken but unhandled. The cost: `close()` may wait for an
+ * idle pull to expire (`pullExpiresMs`, 1 s at least, as JetStream requires).
  */
 export class JetStreamSubscription implements Subscription {
   readonly #consumer: Consumer;
   readonly #handler: DeliveryHandler;
   readonly #options: CompiledBrokerOptions;
   readonly #pullExpiresMs: number;
-  #slots = new DeliverySlots(1);
-  #loop: Promise<void> = Promise.resolve();
+  readonly #loops: Promise<void>[] = [];
   #closing = false;
 
   constructor(args: { consumer: Consumer; handler: DeliveryHandler; options: CompiledBrokerOptions; pullExpiresMs: number }) {
@@ -30,35 +26,28 @@ export class JetStreamSubscription implements Subscription {
   }
 
   start(concurrency: number): void {
-    this.#slots = new DeliverySlots(concurrency);
-    this.#loop = this.#fetchLoop();
+    for (let index = 0; index < Math.max(1, Math.floor(concurrency)); index += 1) this.#loops.push(this.#pullLoop());
   }
 
   async close(): Promise<void> {
     this.#closing = true;
-    this.#slots.interrupt();
-    await this.#loop;
-    await this.#slots.whenIdle();
+    await Promise.all(this.#loops);
   }
 
-  async #fetchLoop(): Promise<void> {
-    const batch = Math.max(1, Math.floor(this.#slots.capacity / 2));
+  async #pullLoop(): Promise<void> {
     while (!this.#closing) {
-      await this.#slots.waitForRoom(batch);
-      if (this.#closing) return;
+      let message: JsMsg | null;
       try {
-        const messages = await this.#consumer.fetch({ max_messages: this.#slots.free, expires: this.#pullExpiresMs });
-        // A message that arrives while closing was handed to us all the same: handle it.
-        for await (const message of messages) {
-          this.#slots.take();
-          void this.#settle(message).finally(() => this.#slots.release());
-        }
+        message = await this.#consumer.next({ expires: this.#pullExpiresMs });
       } catch (error) {
         if (this.#closing) return;
         // Disconnected or the consumer is briefly unavailable; the client reconnects by itself.
         this.#options.onError(error);
         await sleep(500);
+        continue;
       }
+      // A message that arrives while closing was handed to us all the same: handle it.
+      if (message) await this.#settle(message);
     }
   }
 
