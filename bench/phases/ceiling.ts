@@ -118,8 +118,10 @@ async function oneBatch(
     return { userId: message.userId, eventId: message.eventId, itemIds: message.payload.itemIds };
   });
   await work.runBatch(redis, events);
+  // As the Redis Streams subscription acks a batch: one XACK and one XDEL carrying every id, in one MULTI.
+  const ids = entries.map(([id]) => id);
   const ack = redis.pipeline();
-  for (const [id] of entries) ack.call('MULTI').xack(stream, 'workers', id).xdel(stream, id).call('EXEC');
+  ack.call('MULTI').xack(stream, 'workers', ...ids).xdel(stream, ...ids).call('EXEC');
   await execOrThrow(ack);
   return entries.length;
 }
