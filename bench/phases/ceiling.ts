@@ -121,7 +121,11 @@ async function oneBatch(
   // As the Redis Streams subscription acks a batch: one XACK and one XDEL carrying every id, in one MULTI.
   const ids = entries.map(([id]) => id);
   const ack = redis.pipeline();
-  ack.call('MULTI').xack(stream, 'workers', ...ids).xdel(stream, ...ids).call('EXEC');
+  ack
+    .call('MULTI')
+    .xack(stream, 'workers', ...ids)
+    .xdel(stream, ...ids)
+    .call('EXEC');
   await execOrThrow(ack);
   return entries.length;
 }
