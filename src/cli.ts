@@ -8,7 +8,8 @@ import { runDemo } from './access/cli/demo.js';
 import { formatTable } from './access/cli/format-table.js';
 import { formatReplayReport, progressBar, replay } from './access/cli/replay.js';
 import { buildHttpServer } from './access/http/http-server.js';
-import { type AppEnvironment, createApp } from './app.js';
+import { createApp } from './app/create-app.js';
+import { readSettings, type Settings } from './app/settings.js';
 import { loadConfig } from './config/load-config.js';
 import { InvalidInputError, StrategyCenterError } from './domain/errors.js';
 import type { ConfigChange } from './domain/ports/change-log.js';
@@ -24,15 +25,17 @@ function port(text: string): number {
   return value;
 }
 
-function environment(): AppEnvironment {
-  const { REDIS_URL, DATABASE_URL, BROKER_URL, ADMIN_TOKEN, NAMESPACE, DATABASE_SCHEMA, MIGRATE } = process.env;
-  const { BROKER_ACK_WAIT_MS, BROKER_PUBLISH_TIMEOUT_MS } = process.env;
-  const broker = { BROKER_ACK_WAIT_MS, BROKER_PUBLISH_TIMEOUT_MS };
-  // Chaos tests only; unset, no fault is injected (see access/chaos/fault-injection.ts).
-  const faults = { STRATEGY_CENTER_FAULTS: process.env.STRATEGY_CENTER_FAULTS };
-  const { DATABASE_POOL_SIZE, LEDGER_CONCURRENCY, SOLD_OUT_TTL_MS } = process.env;
-  const issuance = { DATABASE_POOL_SIZE, LEDGER_CONCURRENCY, SOLD_OUT_TTL_MS };
-  return { REDIS_URL, DATABASE_URL, BROKER_URL, ADMIN_TOKEN, NAMESPACE, DATABASE_SCHEMA, MIGRATE, ...broker, ...faults, ...issuance };
+/** Every environment variable, parsed once (app/settings.ts); a bad one stops the command, naming it. */
+let parsedSettings: Settings | undefined;
+function settings(): Settings {
+  if (!parsedSettings) {
+    try {
+      parsedSettings = readSettings(process.env);
+    } catch (error) {
+      fail(error);
+    }
+  }
+  return parsedSettings;
 }
 
 /** Prints a StrategyCenterError as its details, one per line, and exits 1; anything else is a crash. */
@@ -55,16 +58,17 @@ program
   .command('serve')
   .description('run the HTTP API and the behavior-event consumers')
   .option('-c, --config <file>', 'configuration file (YAML or JSON)', DEFAULT_CONFIG)
-  .option('-p, --port <n>', 'port to listen on', port, Number(process.env.PORT ?? 3000))
-  .option('--host <host>', 'address to bind', process.env.HOST ?? '127.0.0.1')
+  .option('-p, --port <n>', 'port to listen on (default: PORT, else 3000)', port)
+  .option('--host <host>', 'address to bind (default: HOST, else 127.0.0.1)')
   .option('--no-consumers', 'serve the API only; run `strategy-center worker` for the consumers')
   .option('--no-watch', 'do not watch the config file (changes then need a restart or the admin API)')
-  .action(async (options: { config: string; port: number; host: string; consumers: boolean; watch: boolean }) => {
-    const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
-    const app = await createApp({ configPath: options.config, env: environment(), logger, watchConfig: options.watch }).catch(fail);
+  .action(async (options: { config: string; port?: number; host?: string; consumers: boolean; watch: boolean }) => {
+    const { port = settings().port, host = settings().host } = options;
+    const logger = pino({ level: settings().logLevel });
+    const app = await createApp({ configPath: options.config, settings: settings(), logger, watchConfig: options.watch }).catch(fail);
     if (options.consumers) await app.startConsuming();
     const http = buildHttpServer(app, { logger });
-    const address = await http.listen({ port: options.port, host: options.host }).catch(async (error: unknown) => {
+    const address = await http.listen({ port, host }).catch(async (error: unknown) => {
       await app.close();
       fail(error);
     });
@@ -92,6 +96,7 @@ program
           ? [`  curl -s -XPOST ${address}/v1/channels/${channel}/events -H 'content-type: application/json' -d '{"userId":"u1"}'`]
           : []),
         `  curl -s ${address}/v1/activities/${activities[0]?.id ?? 'ACTIVITY'}/users/u1`,
+        `API reference: ${address}/docs (OpenAPI: ${address}/openapi.json)`,
         `Health: ${address}/healthz   Metrics: ${address}/metrics   Stop: Ctrl-C`,
         '',
       ].join('\n'),
@@ -113,8 +118,8 @@ program
   )
   .option('--no-watch', 'do not watch the config file (changes then need a restart or the admin API)')
   .action(async (options: { config: string; concurrency?: number; watch: boolean }) => {
-    const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
-    const app = await createApp({ configPath: options.config, env: environment(), logger, watchConfig: options.watch }).catch(fail);
+    const logger = pino({ level: settings().logLevel });
+    const app = await createApp({ configPath: options.config, settings: settings(), logger, watchConfig: options.watch }).catch(fail);
     if (app.backends.broker === 'in-process') {
       logger.warn('BROKER_URL is not set: this worker consumes only its own in-process queue; set BROKER_URL to share work');
     }
@@ -134,7 +139,7 @@ program
   .action(async (action: string, id: string | undefined, options: { config: string; all?: boolean; limit: number }) => {
     if (action !== 'list' && action !== 'replay') fail(new InvalidInputError(`unknown action '${action}': expected list or replay`));
     if (action === 'replay' && !id) fail(new InvalidInputError('replay needs the id of a dead letter (see `dead-letters list`)'));
-    const app = await createApp({ configPath: options.config, env: environment() }).catch(fail);
+    const app = await createApp({ configPath: options.config, settings: settings() }).catch(fail);
     try {
       if (action === 'replay' && id) {
         const replayed = await app.replayDeadLetter(id);
@@ -180,14 +185,14 @@ program
     if (options.server) {
       const url = new URL('/v1/changes', options.server);
       for (const [key, value] of Object.entries(query)) url.searchParams.set(key, String(value));
-      const token = process.env.ADMIN_TOKEN;
+      const token = settings().adminToken;
       const response = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {}).catch(fail);
       const body = (await response.json().catch(() => ({}))) as { changes?: ConfigChange[]; error?: { message?: string } };
       if (!response.ok || !body.changes)
         fail(new InvalidInputError(`${url} answered ${response.status}: ${body.error?.message ?? 'no change list'}`));
       changes = body.changes;
     } else {
-      const url = process.env.DATABASE_URL;
+      const url = settings().databaseUrl;
       if (!url) {
         fail(
           new InvalidInputError(
@@ -195,10 +200,7 @@ program
           ),
         );
       }
-      const postgres = await createPostgresAdapters({
-        url,
-        ...(process.env.DATABASE_SCHEMA ? { schema: process.env.DATABASE_SCHEMA } : {}),
-      }).catch(fail);
+      const postgres = await openPostgres(url);
       try {
         changes = await postgres.changeLog.list(query);
       } catch (error) {
@@ -229,12 +231,9 @@ program
   .command('migrate')
   .description('apply pending PostgreSQL migrations (DATABASE_URL, DATABASE_SCHEMA)')
   .action(async () => {
-    const url = process.env.DATABASE_URL;
+    const url = settings().databaseUrl;
     if (!url) fail(new InvalidInputError('DATABASE_URL is not set: migrations apply to PostgreSQL only'));
-    const postgres = await createPostgresAdapters({
-      url,
-      ...(process.env.DATABASE_SCHEMA ? { schema: process.env.DATABASE_SCHEMA } : {}),
-    }).catch(fail);
+    const postgres = await openPostgres(url);
     try {
       const applied = await postgres.migrate();
       console.log(
@@ -289,6 +288,12 @@ program
       `${resolve(file)} is valid: ${config.templates.length} template(s), ${config.activities.length} activity(ies), ${config.behaviorRules.length} behavior rule(s)`,
     );
   });
+
+/** The PostgreSQL adapters alone (no migration, no pending check): `changes` and `migrate` need nothing else. */
+function openPostgres(url: string): Promise<Awaited<ReturnType<typeof createPostgresAdapters>>> {
+  const schema = settings().databaseSchema;
+  return createPostgresAdapters({ url, ...(schema === undefined ? {} : { schema }) }).catch(fail);
+}
 
 /** SIGTERM or SIGINT: stop taking work, finish and settle what is in flight, exit 0. */
 function stopOnSignals(logger: Logger, shutdown: () => Promise<void>): void {

@@ -1,6 +1,6 @@
 import { loadavg } from 'node:os';
 import pg from 'pg';
-import type { App } from '../../src/app.js';
+import type { App } from '../../src/app/create-app.js';
 import { type ChildServer, spawnServer } from '../support/child-server.js';
 import { fromDist } from '../support/dist.js';
 import { type LoadResult, runLoad } from '../support/load.js';
@@ -84,7 +84,7 @@ export interface IssuanceBackendResult {
  * lock, prepared data, assets, ledger transaction, result.
  */
 export async function benchIssuanceRedisPostgres(options: IssuanceOptions): Promise<IssuanceBackendResult> {
-  const { createApp } = await fromDist<typeof import('../../src/app.js')>('app.js');
+  const { createApp } = await fromDist<typeof import('../../src/app/create-app.js')>('app/create-app.js');
   const namespace = uniqueName('issue');
   const env = { REDIS_URL, DATABASE_URL, NAMESPACE: namespace, DATABASE_SCHEMA: namespace };
   const redis = openRedis();

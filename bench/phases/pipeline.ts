@@ -1,4 +1,4 @@
-import type { App } from '../../src/app.js';
+import type { App } from '../../src/app/create-app.js';
 import { fromDist } from '../support/dist.js';
 import { startWriteCount } from '../support/redis-writes.js';
 import {
@@ -68,7 +68,7 @@ export interface PipelineOptions extends ThroughputOptions {
 export async function benchPipeline(options: PipelineOptions): Promise<PipelineResult> {
   const brokerUrl = options.brokerUrl ?? REDIS_URL;
   const expectedBroker = brokerUrl.startsWith('redis') ? 'redis-streams' : undefined;
-  const { createApp } = await fromDist<typeof import('../../src/app.js')>('app.js');
+  const { createApp } = await fromDist<typeof import('../../src/app/create-app.js')>('app/create-app.js');
   const namespace = uniqueName('pipeline');
   const redis = openRedis();
   let app: App | undefined;

@@ -1,7 +1,7 @@
 import { issuesToDetails } from '../config/issue-path.js';
 import { InvalidInputError, StrategyCenterError } from '../domain/errors.js';
 import type { Behavior, BehaviorIntake } from './behavior-intake.js';
-import { behaviorBody } from './http/request-schemas.js';
+import { behaviorBody } from './http/schemas/behaviors.js';
 
 /** Behaviors one `POST /v1/behaviors/batch` may carry. */
 export const MAX_BEHAVIORS_PER_BATCH = 1000;

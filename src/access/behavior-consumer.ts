@@ -2,14 +2,12 @@ import type { Logger } from 'pino';
 import { ConflictError } from '../domain/errors.js';
 import type { Delivery, DeliveryHandler } from '../domain/ports/broker.js';
 import type { DeadLetterStore } from '../domain/ports/dead-letter-store.js';
-import type { Dispatcher } from '../service/dispatcher.js';
-import type { EventIdentity } from '../service/event-identity.js';
+import type { ChannelEvents } from '../service/channel-events.js';
 import { parseBehaviorMessage } from './behavior-message.js';
 
 export interface BehaviorConsumerOptions {
-  readonly dispatcher: Dispatcher;
-  /** Refuses a message whose event id was first used with other content (dead-lettered at once). */
-  readonly eventIdentity?: EventIdentity;
+  /** Claims the event id (a message reusing it with other content is dead-lettered at once), then dispatches. */
+  readonly events: ChannelEvents;
   readonly deadLetters: DeadLetterStore;
   /** Deliveries of one message before it is dead-lettered. */
   readonly maxAttempts: number;
@@ -49,7 +47,7 @@ const MESSAGE_PATHS = { channelCode: 'message.channelCode', userId: 'message.use
  * of a message that already took effect changes nothing.
  */
 export function behaviorConsumer(options: BehaviorConsumerOptions): DeliveryHandler {
-  const { dispatcher, eventIdentity, deadLetters, maxAttempts, source, logger } = options;
+  const { events, deadLetters, maxAttempts, source, logger } = options;
   const deadLetter = async (delivery: Delivery, reason: string) => {
     await deadLetters.add({ body: delivery.body, reason, attempts: delivery.attempt, source });
     logger?.warn({ deliveryId: delivery.id, attempts: delivery.attempt, reason }, 'message dead-lettered');
@@ -64,8 +62,7 @@ export function behaviorConsumer(options: BehaviorConsumerOptions): DeliveryHand
     }
     let reason: string;
     try {
-      await eventIdentity?.claim(message, MESSAGE_PATHS);
-      const result = await dispatcher.dispatch(message);
+      const result = await events.handle(message, MESSAGE_PATHS);
       const failed = result.outcomes.filter((outcome) => outcome.status === 'failed');
       if (failed.length === 0) return 'ack';
       reason = failed.map((outcome) => `${outcome.activityId}: ${outcome.reason ?? 'failed'}`).join('; ');

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildHttpServer } from '../../src/access/http/http-server.js';
-import { createApp } from '../../src/app.js';
+import { createApp } from '../../src/app/create-app.js';
 import type { InProcessBroker } from '../../src/infra/memory/in-process-broker.js';
 import { type RunningApi, sampleConfigFile, startApi } from '../support/sample-app.js';
 import { REDIS_URL, uniqueName } from '../support/services.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
+import { createApp } from '../../src/app/create-app.js';
 import type { BehaviorMessage } from '../../src/domain/ports/broker.js';
 import { inParallel } from '../support/spawn-server.js';
 import { ACTIVITY, counterOf, Deployment, VIEWED_ITEMS, waitUntil } from './support/deployment.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
+import { createApp } from '../../src/app/create-app.js';
 import type { Processor } from '../../src/domain/processor.js';
 import type { StrategyTemplate } from '../../src/domain/strategy-template.js';
 import { createRedisAdapters } from '../../src/infra/redis/redis-adapters.js';

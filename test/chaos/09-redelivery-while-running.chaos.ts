@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { behaviorConsumer } from '../../src/access/behavior-consumer.js';
-import { type App, createApp } from '../../src/app.js';
+import { type App, createApp } from '../../src/app/create-app.js';
 import type { Subscription } from '../../src/domain/ports/broker.js';
 import type { Processor } from '../../src/domain/processor.js';
 import type { StrategyTemplate } from '../../src/domain/strategy-template.js';
@@ -81,8 +81,7 @@ describe('9. a redelivery while the first worker still runs', () => {
           });
           brokers.push(adapter);
           const handler = behaviorConsumer({
-            dispatcher: app.dispatcher,
-            eventIdentity: app.eventIdentity,
+            events: app.channelEvents,
             deadLetters: app.deadLetters,
             maxAttempts: 5,
             source: adapter.kind,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type App, createApp } from '../../src/app.js';
+import { type App, createApp } from '../../src/app/create-app.js';
 import type { BehaviorMessage } from '../../src/domain/ports/broker.js';
 import type { Processor } from '../../src/domain/processor.js';
 import { TcpProxy } from '../infra/broker/tcp-proxy.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { FaultInjector, parseFaultPlan } from '../../src/access/chaos/fault-injection.js';
 import { TransientError } from '../../src/domain/errors.js';
 import type { IssueRequest } from '../../src/domain/ports/rights-ledger.js';
 import { MemoryRightsLedger } from '../../src/infra/memory/memory-rights-ledger.js';
+import { FaultInjector, parseFaultPlan } from '../../src/testing/fault-injection.js';
 
 const request: IssueRequest = {
   activityId: 'act-1',

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { parse, stringify } from 'yaml';
 import { buildHttpServer } from '../../src/access/http/http-server.js';
-import { type App, type AppOptions, createApp } from '../../src/app.js';
+import { type App, type AppOptions, createApp } from '../../src/app/create-app.js';
 
 export const SAMPLE_CONFIG = resolve(import.meta.dirname, '../../strategy-center.yaml');
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { App } from '../../app.js';
+import type { App } from '../../app/app-options.js';
 import type { InProcessBroker } from '../../infra/memory/in-process-broker.js';
 import { formatTable } from './format-table.js';
 

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import type { App } from '../../app.js';
+import type { App } from '../../app/app-options.js';
 import { issuesToDetails } from '../../config/issue-path.js';
 import { InvalidInputError } from '../../domain/errors.js';
 import { OUTCOME_STATUSES } from '../../domain/outcome.js';

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { type App, createApp } from '../../../src/app.js';
+import { type App, createApp } from '../../../src/app/create-app.js';
 import type { BrokerAdapter } from '../../../src/infra/broker/broker-adapter.js';
 import { createBroker } from '../../../src/infra/broker/create-broker.js';
 import { createPostgresAdapters } from '../../../src/infra/postgres/postgres-adapters.js';

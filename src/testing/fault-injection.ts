@@ -1,8 +1,8 @@
 import { writeSync } from 'node:fs';
-import { InvalidConfigError, StrategyCenterError, TransientError } from '../../domain/errors.js';
-import type { RightsLedger } from '../../domain/ports/rights-ledger.js';
-import type { Processor } from '../../domain/processor.js';
-import { retrying } from '../../service/retry.js';
+import { InvalidConfigError, StrategyCenterError, TransientError } from '../domain/errors.js';
+import type { RightsLedger } from '../domain/ports/rights-ledger.js';
+import type { Processor } from '../domain/processor.js';
+import { retrying } from '../service/retry.js';
 
 /**
  * Fault injection for the chaos suite (`npm run test:chaos`): it makes this process fail the way

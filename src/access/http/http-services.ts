@@ -1,0 +1,43 @@
+import type { ActivityRepository } from '../../domain/ports/activity-repository.js';
+import type { ChangeLog } from '../../domain/ports/change-log.js';
+import type { DeadLetterStore } from '../../domain/ports/dead-letter-store.js';
+import type { TraceStore } from '../../domain/ports/trace-store.js';
+import type { ActivityAdmin } from '../../service/activity-admin.js';
+import type { ChannelEvents } from '../../service/channel-events.js';
+import type { DeadLetterReplay } from '../../service/dead-letter-replay.js';
+import type { Explainer } from '../../service/explain.js';
+import type { ProcessorRegistry } from '../../service/processor-registry.js';
+import type { TemplateAdmin } from '../../service/template-admin.js';
+import type { TemplateRegistry } from '../../service/template-registry.js';
+import type { UserRights } from '../../service/user-rights.js';
+import type { BehaviorIntake } from '../behavior-intake.js';
+import type { Metrics } from '../metrics.js';
+
+/**
+ * What the HTTP routes may use: services and read ports, never an adapter (dependency-cruiser
+ * forbids `access/http` → `infra/`). The App built by `app/create-app.ts` provides all of it.
+ */
+export interface HttpServices {
+  readonly channelEvents: ChannelEvents;
+  readonly intake: BehaviorIntake;
+  readonly rights: UserRights;
+  readonly explainer: Explainer;
+  readonly activities: ActivityRepository;
+  readonly admin: ActivityAdmin;
+  readonly templateAdmin: TemplateAdmin;
+  readonly templates: TemplateRegistry;
+  readonly processors: ProcessorRegistry;
+  readonly traces: TraceStore;
+  readonly deadLetters: DeadLetterStore;
+  readonly deadLetterReplay: DeadLetterReplay;
+  readonly changeLog: ChangeLog;
+  readonly metrics: Metrics;
+  readonly backends: { readonly state: string; readonly records: string; readonly broker: string };
+  /** Bearer token of the admin scope; undefined leaves it open. */
+  readonly adminToken: string | undefined;
+}
+
+/** The options every route plugin receives. */
+export interface RouteOptions {
+  readonly services: HttpServices;
+}

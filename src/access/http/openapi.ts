@@ -1,0 +1,42 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { ADMIN_SECURITY } from './admin-scope.js';
+
+const DESCRIPTION = `The public contract of strategy-center. Every error answers
+\`{ "error": { "code", "message", "details": [{ "path", "message" }] } }\` with the path of each bad field
+(\`body.userId\`, \`query.now\`, \`body.benefit.stock\`). Admin routes need \`Authorization: Bearer <ADMIN_TOKEN>\`
+when the server runs with ADMIN_TOKEN set.`;
+
+/**
+ * The OpenAPI 3.1 document, generated from the schemas in the route options, at `/openapi.json`,
+ * and a readable page at `/docs` whose assets are served by this process (no CDN: it works
+ * offline). Registered before the routes, so that it sees every one of them.
+ */
+export function registerOpenApi(http: FastifyInstance, version: string): void {
+  http.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'strategy-center', version, description: DESCRIPTION },
+      tags: [
+        { name: 'events', description: 'events on channels and user behaviors' },
+        { name: 'users', description: 'what users hold, and why' },
+        { name: 'admin', description: 'activities, templates, dead letters, the change log (bearer token)' },
+        { name: 'operations', description: 'health and metrics' },
+      ],
+      components: {
+        securitySchemes: {
+          [ADMIN_SECURITY]: { type: 'http', scheme: 'bearer', description: 'the ADMIN_TOKEN the server runs with' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  http.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: true },
+  });
+  http.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
+}

@@ -1,0 +1,38 @@
+import type { FastifyInstance } from 'fastify';
+import { protectAdminScope } from './admin-scope.js';
+import type { HttpServices } from './http-services.js';
+import { activityAdminRoutes } from './routes/admin/activities.js';
+import { changeAdminRoutes } from './routes/admin/changes.js';
+import { deadLetterAdminRoutes } from './routes/admin/dead-letters.js';
+import { eventExportAdminRoutes } from './routes/admin/event-export.js';
+import { templateAdminRoutes } from './routes/admin/templates.js';
+import { assetRoutes } from './routes/assets.js';
+import { behaviorRoutes } from './routes/behaviors.js';
+import { channelEventRoutes } from './routes/channel-events.js';
+import { eventTraceRoutes } from './routes/event-traces.js';
+import { operationRoutes } from './routes/operations.js';
+import { userInstanceRoutes } from './routes/user-instances.js';
+
+/**
+ * Every route of the API, one plugin per resource. The URL names the file: `/v1/channels/…` is
+ * routes/channel-events.ts with its schemas in schemas/channel-events.ts; admin routes live under
+ * routes/admin/ and are registered only inside the admin scope, which carries the one auth hook.
+ */
+export function registerRoutes(http: FastifyInstance, services: HttpServices): void {
+  const options = { services };
+  http.register(channelEventRoutes, options);
+  http.register(behaviorRoutes, options);
+  http.register(userInstanceRoutes, options);
+  http.register(assetRoutes, options);
+  http.register(eventTraceRoutes, options);
+  http.register(operationRoutes, options);
+
+  http.register(async (admin) => {
+    protectAdminScope(admin, services.adminToken);
+    admin.register(activityAdminRoutes, options);
+    admin.register(templateAdminRoutes, options);
+    admin.register(deadLetterAdminRoutes, options);
+    admin.register(changeAdminRoutes, options);
+    admin.register(eventExportAdminRoutes, options);
+  });
+}

@@ -1,0 +1,14 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { NotFoundError } from '../../../domain/errors.js';
+import type { RouteOptions } from '../http-services.js';
+import { traceRoute } from '../schemas/event-traces.js';
+
+/** `GET /v1/events/:eventId/trace` → the trace store (the export of every event is an admin route). */
+export const eventTraceRoutes: FastifyPluginAsyncZod<RouteOptions> = async (http, { services }) => {
+  http.get('/v1/events/:eventId/trace', { schema: traceRoute }, async (request) => {
+    const { eventId } = request.params;
+    const chains = await services.traces.byEvent(eventId);
+    if (chains.length === 0) throw new NotFoundError('event trace', eventId);
+    return { eventId, chains: [...chains] };
+  });
+};

@@ -1,0 +1,16 @@
+import type { Logger } from 'pino';
+import type { Broker } from '../../domain/ports/broker.js';
+import { createBroker } from '../../infra/broker/create-broker.js';
+import type { Settings } from '../settings.js';
+import { inProcessBroker } from './memory.js';
+
+/** The broker BROKER_URL names by its scheme (queue, stream and subject named after the namespace), else an in-process queue. */
+export async function openBroker(settings: Settings, logger: Logger | undefined): Promise<Broker> {
+  if (!settings.brokerUrl) return inProcessBroker();
+  return createBroker(settings.brokerUrl, {
+    name: settings.namespace.replace(/[^A-Za-z0-9_-]/g, '_'),
+    ...(settings.brokerAckWaitMs === undefined ? {} : { ackWaitMs: settings.brokerAckWaitMs }),
+    ...(settings.brokerPublishTimeoutMs === undefined ? {} : { publishTimeoutMs: settings.brokerPublishTimeoutMs }),
+    onError: (error) => logger?.warn({ err: error }, 'broker fault recovered'),
+  });
+}

@@ -1,0 +1,45 @@
+import { InProcessBroker } from '../../infra/memory/in-process-broker.js';
+import { MemoryActivityRepository } from '../../infra/memory/memory-activity-repository.js';
+import { MemoryBehaviorCounter } from '../../infra/memory/memory-behavior-counter.js';
+import { MemoryChangeFeed } from '../../infra/memory/memory-change-feed.js';
+import { MemoryChangeLog } from '../../infra/memory/memory-change-log.js';
+import { MemoryDeadLetterStore } from '../../infra/memory/memory-dead-letter-store.js';
+import { MemoryEventFingerprints } from '../../infra/memory/memory-event-fingerprints.js';
+import { MemoryInstanceStore } from '../../infra/memory/memory-instance-store.js';
+import { MemoryLockStore } from '../../infra/memory/memory-lock-store.js';
+import { MemoryRightsLedger } from '../../infra/memory/memory-rights-ledger.js';
+import { MemorySoldOutMarks } from '../../infra/memory/memory-sold-out-marks.js';
+import { MemoryTemplateStore } from '../../infra/memory/memory-template-store.js';
+import { MemoryTraceStore } from '../../infra/memory/memory-trace-store.js';
+import type { RecordsBackend, StateBackend } from './backends.js';
+
+/** The embedded default: everything in this process, nothing to set up, nothing shared. */
+export function memoryState(): StateBackend {
+  return {
+    kind: 'memory',
+    instances: new MemoryInstanceStore(),
+    locks: new MemoryLockStore(),
+    behaviors: new MemoryBehaviorCounter(),
+    traces: new MemoryTraceStore(),
+    eventFingerprints: new MemoryEventFingerprints(),
+    soldOutMarks: new MemorySoldOutMarks(),
+    changeFeed: new MemoryChangeFeed(),
+    close: async () => {},
+  };
+}
+
+export function memoryRecords(): RecordsBackend {
+  return {
+    kind: 'memory',
+    activities: new MemoryActivityRepository(),
+    ledger: new MemoryRightsLedger(),
+    deadLetters: new MemoryDeadLetterStore(),
+    templateStore: new MemoryTemplateStore(),
+    changeLog: new MemoryChangeLog(),
+    close: async () => {},
+  };
+}
+
+export function inProcessBroker(): InProcessBroker {
+  return new InProcessBroker();
+}

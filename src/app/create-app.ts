@@ -1,0 +1,176 @@
+import { behaviorConsumer, defaultConsumerConcurrency } from '../access/behavior-consumer.js';
+import { BehaviorIntake } from '../access/behavior-intake.js';
+import { parseBehaviorMessage } from '../access/behavior-message.js';
+import { Metrics } from '../access/metrics.js';
+import type { LoadedConfig } from '../config/load-config.js';
+import { InvalidConfigError } from '../domain/errors.js';
+import type { Subscription } from '../domain/ports/broker.js';
+import type { Catalog, Recall } from '../domain/ports/catalog.js';
+import { systemClock } from '../domain/ports/clock.js';
+import { StaticCatalog } from '../infra/catalog/static-catalog.js';
+import { builtInProcessors } from '../processors/built-in-processors.js';
+import type { ProcessorDeps } from '../processors/processor-deps.js';
+import { ChannelEvents } from '../service/channel-events.js';
+import { DeadLetterReplay } from '../service/dead-letter-replay.js';
+import { Dispatcher } from '../service/dispatcher.js';
+import { simulatedInstanceStore, simulatedLedger } from '../service/dry-run-ports.js';
+import { EventIdentity } from '../service/event-identity.js';
+import { Explainer } from '../service/explain.js';
+import { InstanceLocks } from '../service/instance-lock.js';
+import { DEFAULT_LEDGER_CONCURRENCY, DEFAULT_SOLD_OUT_TTL_MS, gatedLedger } from '../service/issuance-gates.js';
+import { ProcessorRegistry } from '../service/processor-registry.js';
+import { TemplateRegistry } from '../service/template-registry.js';
+import { UserRights } from '../service/user-rights.js';
+import { FaultInjector } from '../testing/fault-injection.js';
+import type { App, AppOptions } from './app-options.js';
+import { openBackends } from './backends/open-backends.js';
+import { wireLiveConfiguration } from './live-configuration.js';
+import { readSettings } from './settings.js';
+
+export type { App, AppOptions } from './app-options.js';
+
+/** The composition root: settings → backends → services. The one place adapters are chosen and wired to the ports. */
+export async function createApp(options: AppOptions): Promise<App> {
+  const settings = options.settings ?? readSettings(options.env ?? {});
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger;
+  // Off (every port and processor as is) unless STRATEGY_CENTER_FAULTS names faults.
+  const faults = FaultInjector.fromEnvironment(settings.faults, (fault) => logger?.warn({ fault }, 'fault injected'));
+  if (faults.active) logger?.warn({ faults: faults.plan }, 'FAULT INJECTION IS ON (STRATEGY_CENTER_FAULTS): for chaos tests only');
+  const backends = await openBackends(settings, logger);
+
+  const catalog = new StaticCatalog();
+  const processorDeps: ProcessorDeps = {
+    activities: backends.activities,
+    instances: backends.instances,
+    // At most LEDGER_CONCURRENCY issuances of this process in the ledger; a sold-out pool answers from its mark.
+    ledger: gatedLedger(faults.ledger(backends.ledger), {
+      concurrency: settings.ledgerConcurrency ?? DEFAULT_LEDGER_CONCURRENCY,
+      soldOut: backends.soldOutMarks,
+      soldOutTtlMs: settings.soldOutTtlMs ?? DEFAULT_SOLD_OUT_TTL_MS,
+      onMarkError: (error) => logger?.warn({ err: error }, 'sold-out mark unavailable; the ledger decides alone'),
+    }),
+    catalog: catalog as Catalog,
+    recall: catalog as Recall,
+  };
+  const processorsFor = (deps: ProcessorDeps) => {
+    const registry = new ProcessorRegistry(builtInProcessors(deps));
+    for (const processor of options.processors?.(deps) ?? []) registry.register(processor);
+    return registry;
+  };
+  const processors = new ProcessorRegistry(faults.processors(builtInProcessors(processorDeps)));
+  for (const processor of options.processors?.(processorDeps) ?? []) processors.register(processor);
+  const templates = new TemplateRegistry(options.templates ?? []);
+  const codeTemplates = options.templates ?? [];
+  const { admin, templateAdmin, liveConfig } = wireLiveConfiguration({
+    backends,
+    ledger: processorDeps.ledger,
+    templates,
+    processors,
+    codeTemplates,
+    options,
+    clock,
+    logger,
+  });
+  try {
+    const config = await liveConfig.start();
+    if (config.catalogPath) await loadCatalog(catalog, config.catalogPath);
+  } catch (error) {
+    await liveConfig.close();
+    await backends.close();
+    throw error;
+  }
+
+  const metrics = new Metrics();
+  const dispatcherDeps = {
+    activities: backends.activities,
+    templates,
+    processors,
+    locks: new InstanceLocks(backends.locks, options.lock),
+    instances: backends.instances,
+    traces: backends.traces,
+    clock,
+  };
+  const dispatcher = new Dispatcher({ ...dispatcherDeps, observer: metrics });
+  // Dry runs use the same processors on ports that read for real and simulate every write.
+  const dryRunProcessors = processorsFor({
+    ...processorDeps,
+    instances: simulatedInstanceStore(processorDeps.instances),
+    ledger: simulatedLedger(processorDeps.ledger),
+  });
+  const dryRunDispatcher = new Dispatcher({ ...dispatcherDeps, processors: dryRunProcessors, dryRun: true });
+  const eventIdentity = new EventIdentity(backends.eventFingerprints);
+  const channelEvents = new ChannelEvents({ dispatcher, dryRunDispatcher, eventIdentity, clock });
+  const deadLetterReplay = new DeadLetterReplay({
+    deadLetters: backends.deadLetters,
+    broker: backends.broker,
+    clock,
+    parse: parseBehaviorMessage,
+  });
+  const intake = new BehaviorIntake({
+    rules: () => liveConfig.current.behaviorRules,
+    counter: backends.behaviors,
+    broker: backends.broker,
+    clock,
+  });
+  const subscriptions: Subscription[] = [];
+
+  return {
+    get config(): LoadedConfig {
+      return liveConfig.current;
+    },
+    backends: backends.describe,
+    channelEvents,
+    dispatcher,
+    dryRunDispatcher,
+    eventIdentity,
+    intake,
+    rights: new UserRights({ instances: processorDeps.instances, ledger: processorDeps.ledger, clock }),
+    explainer: new Explainer({ traces: backends.traces, ledger: backends.ledger, instances: backends.instances, clock }),
+    admin,
+    templateAdmin,
+    liveConfig,
+    changeLog: backends.changeLog,
+    activities: backends.activities,
+    templates,
+    processors,
+    ledger: processorDeps.ledger,
+    traces: backends.traces,
+    deadLetters: backends.deadLetters,
+    deadLetterReplay,
+    broker: backends.broker,
+    metrics,
+    adminToken: settings.adminToken,
+    async startConsuming(consumeOptions = {}) {
+      const handler = behaviorConsumer({
+        events: channelEvents,
+        deadLetters: backends.deadLetters,
+        maxAttempts: options.maxDeliveryAttempts ?? 5,
+        source: backends.broker.kind,
+        ...(logger ? { logger } : {}),
+      });
+      const counted: typeof handler = async (delivery) => {
+        const verdict = await handler(delivery);
+        metrics.deliveries.inc({ verdict });
+        return verdict;
+      };
+      subscriptions.push(
+        await backends.broker.subscribe(counted, {
+          concurrency: consumeOptions.concurrency ?? defaultConsumerConcurrency(backends.broker.kind),
+        }),
+      );
+    },
+    replayDeadLetter: (id) => deadLetterReplay.replay(id),
+    async close() {
+      await liveConfig.close();
+      await Promise.all(subscriptions.splice(0).map((s) => s.close()));
+      await backends.close();
+    },
+  };
+}
+
+async function loadCatalog(catalog: StaticCatalog, path: string): Promise<void> {
+  await catalog.loadFile(path).catch((error: unknown) => {
+    throw new InvalidConfigError([{ path: 'catalog', message: `${path}: ${error instanceof Error ? error.message : String(error)}` }]);
+  });
+}
