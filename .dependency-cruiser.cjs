@@ -26,6 +26,20 @@ module.exports = {
       to: { path: ['^src/(infra|access|service)/', IO_LIBRARIES] },
     },
     {
+      name: 'routes-use-services',
+      comment: 'HTTP routes call services and read ports; adapters and their clients are the composition root’s (src/app/)',
+      severity: 'error',
+      from: { path: '^src/access/http/' },
+      to: { path: ['^src/(infra|app|testing)/', '^node_modules/(ioredis|pg|pg-[a-z-]+|amqplib|nats)/'] },
+    },
+    {
+      name: 'fault-injection-is-wired-only-by-the-root',
+      comment: 'testing/ (chaos fault injection) is chosen by settings in src/app/, never imported by product code',
+      severity: 'error',
+      from: { path: '^src/(domain|service|processors|access|infra|config)/' },
+      to: { path: '^src/testing/' },
+    },
+    {
       name: 'infra-does-not-reach-out',
       comment: 'adapters implement ports; they never call the API layer or the dispatcher',
       severity: 'error',

@@ -32,11 +32,30 @@ export function registerOpenApi(http: FastifyInstance, version: string): void {
       },
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (document) => withoutUnusedSchemas(jsonSchemaTransformObject(document) as Record<string, unknown>) as never,
   });
   http.register(fastifySwaggerUi, {
     routePrefix: '/docs',
     uiConfig: { docExpansion: 'list', deepLinking: true },
   });
   http.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
+}
+
+/**
+ * Every named schema is emitted twice, as read and as written (`Asset`, `AssetInput`); the twins no
+ * route reaches (directly or through another schema) only clutter the page, so they are dropped.
+ */
+function withoutUnusedSchemas(document: Record<string, unknown>): Record<string, unknown> {
+  const components = (document.components ?? {}) as { schemas?: Record<string, unknown> };
+  const schemas: Record<string, unknown> = { ...components.schemas };
+  const refs = (value: unknown) => [...JSON.stringify(value).matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1] as string);
+  const reached = new Set<string>();
+  const pending = refs({ ...document, components: { ...components, schemas: {} } });
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    if (reached.has(name)) continue;
+    reached.add(name);
+    pending.push(...refs(schemas[name] ?? {}));
+  }
+  const used = Object.fromEntries(Object.entries(schemas).filter(([name]) => reached.has(name)));
+  return { ...document, components: { ...components, schemas: used } };
 }

@@ -1,6 +1,5 @@
 import type { ActivityRepository } from '../../domain/ports/activity-repository.js';
 import type { BehaviorCounter } from '../../domain/ports/behavior-counter.js';
-import type { Broker } from '../../domain/ports/broker.js';
 import type { ChangeFeed } from '../../domain/ports/change-feed.js';
 import type { ChangeLog } from '../../domain/ports/change-log.js';
 import type { DeadLetterStore } from '../../domain/ports/dead-letter-store.js';
