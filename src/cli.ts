@@ -282,8 +282,12 @@ program
   .description('check a configuration file and print every problem with the path of its field')
   .argument('<file>', 'configuration file (YAML or JSON)')
   .action(async (file: string) => {
-    const processorNames = builtInProcessors(placeholderDeps()).map((p) => p.name);
-    const config = await loadConfig(file, { processorNames, codeTemplates: [] }).catch(fail);
+    const processors = builtInProcessors(placeholderDeps());
+    const config = await loadConfig(file, {
+      processorNames: processors.map((p) => p.name),
+      catalogReaders: processors.filter((p) => p.readsCatalog).map((p) => p.name),
+      codeTemplates: [],
+    }).catch(fail);
     console.log(
       `${resolve(file)} is valid: ${config.templates.length} template(s), ${config.activities.length} activity(ies), ${config.behaviorRules.length} behavior rule(s)`,
     );

@@ -58,7 +58,7 @@ export function wireLiveConfiguration(deps: {
     origin,
     processorNames: () => deps.processors.names(),
     codeTemplates: deps.codeTemplates,
-    loadFile: (context) => loadConfig(options.configPath, context),
+    loadFile: (context) => loadConfig(options.configPath, { ...context, catalogReaders: catalogReaders(deps.processors) }),
     ...(options.watchConfig
       ? {
           watchFile: (path: string, onChange: () => void) =>
@@ -72,4 +72,8 @@ export function wireLiveConfiguration(deps: {
     ...(logger ? { logger } : {}),
   });
   return { admin, templateAdmin, liveConfig };
+}
+
+function catalogReaders(processors: ProcessorRegistry): string[] {
+  return processors.names().filter((name) => processors.get(name)?.readsCatalog);
 }

@@ -4,7 +4,8 @@ import { parseDurationMs } from '../domain/duration.js';
 import { type ErrorDetail, InvalidConfigError } from '../domain/errors.js';
 import type { TemplateDeclaration } from '../domain/strategy-template.js';
 import { formatTemplateRef, parseTemplateRef, type TemplateRef } from '../domain/template-ref.js';
-import { type ActivityInput, configSchema } from './config-schema.js';
+import { configSchema } from './config-schema.js';
+import { type ChainLookup, checkActivityReferences, checkTemplateChains, checkWindow } from './declaration-checks.js';
 import { issuesToDetails } from './issue-path.js';
 
 /** The configuration after validation, in internal units (milliseconds, epoch times). */
@@ -18,6 +19,11 @@ export interface StrategyConfig {
 /** What the running system offers beyond the file: processors and templates written in TypeScript. */
 export interface CompileContext {
   readonly processorNames: readonly string[];
+  /**
+   * Processors that read the catalog (`Processor.readsCatalog`): a file whose chains name one must
+   * configure `catalog:`, or every such chain would find nothing.
+   */
+  readonly catalogReaders?: readonly string[];
   /** Templates registered in code, with the channel codes each has a chain for. */
   readonly codeTemplates: readonly (TemplateRef & { readonly channels: readonly string[] })[];
   /**
@@ -30,43 +36,17 @@ export interface CompileContext {
 
 /**
  * Validates a parsed config file against the schema and against itself (templates named by
- * activities exist, chains name registered processors, ...) and compiles it. Every problem is
- * reported at once, each with the path of its field; nothing partial is returned.
+ * activities exist and have a chain for each channel, chains name registered processors, windows
+ * end after they start, ...) and compiles it. Shape and reference problems are found in one pass
+ * and reported together, each once with the path of its field; nothing partial is returned.
  */
 export function compileConfig(input: unknown, context: CompileContext): StrategyConfig {
-  const parsed = configSchema.safeParse(input ?? {});
-  if (!parsed.success) throw new InvalidConfigError(issuesToDetails(parsed.error.issues, '', input ?? {}));
+  const raw = input ?? {};
+  const parsed = configSchema.safeParse(raw);
+  const problems: ErrorDetail[] = parsed.success ? [] : issuesToDetails(parsed.error.issues, '', raw);
+  problems.push(...checkReferences(raw, context));
+  if (problems.length > 0 || !parsed.success) throw new InvalidConfigError(problems);
   const config = parsed.data;
-  const problems: ErrorDetail[] = [];
-  const knownProcessors = new Set(context.processorNames);
-  const templateChannels = new Map<string, readonly string[]>();
-  for (const template of context.codeTemplates) templateChannels.set(formatTemplateRef(template), template.channels);
-
-  config.templates.forEach((template, i) => {
-    const ref = formatTemplateRef(template);
-    if (templateChannels.has(ref)) problems.push({ path: `templates[${i}]`, message: `duplicate template ${ref}` });
-    templateChannels.set(ref, Object.keys(template.chains));
-    problems.push(...checkTemplateChains(template.chains, `templates[${i}]`, knownProcessors));
-  });
-  for (const template of context.publishedTemplates ?? []) {
-    const ref = formatTemplateRef(template);
-    if (!templateChannels.has(ref)) templateChannels.set(ref, template.channels);
-  }
-
-  const activityIds = new Set<string>();
-  config.activities.forEach((activity, i) => {
-    if (activityIds.has(activity.id)) problems.push({ path: `activities[${i}].id`, message: `duplicate activity id '${activity.id}'` });
-    activityIds.add(activity.id);
-    problems.push(...checkActivity(activity, `activities[${i}]`, templateChannels));
-  });
-
-  const ruleKeys = new Set<string>();
-  config.behaviorRules.forEach((rule, i) => {
-    if (ruleKeys.has(rule.key)) problems.push({ path: `behaviorRules[${i}].key`, message: `duplicate rule key '${rule.key}'` });
-    ruleKeys.add(rule.key);
-  });
-
-  if (problems.length > 0) throw new InvalidConfigError(problems);
   return {
     templates: config.templates.map((t) => ({ ...t, lock: t.lock ?? false })),
     activities: config.activities.map(compileActivity),
@@ -81,53 +61,88 @@ export function compileConfig(input: unknown, context: CompileContext): Strategy
 }
 
 /**
- * A declared template's chains, wherever it is declared (config file, admin API): at least one
- * channel, no empty chain, only registered processors. `path` names the template, e.g.
- * `templates[0]` or `body`.
+ * Everything beyond the shape, read from the raw file so that it runs even where the shape check
+ * failed elsewhere (a negative stock and a missing template are both reported). Fields of the
+ * wrong shape are skipped here: the schema reports them.
  */
-export function checkTemplateChains(
-  chains: Readonly<Record<string, readonly string[]>>,
-  path: string,
-  knownProcessors: ReadonlySet<string>,
-): ErrorDetail[] {
+function checkReferences(raw: unknown, context: CompileContext): ErrorDetail[] {
+  const file = record(raw);
   const problems: ErrorDetail[] = [];
-  const channels = Object.entries(chains);
-  if (channels.length === 0) problems.push({ path: `${path}.chains`, message: 'expected at least one channel chain' });
-  for (const [channel, chain] of channels) {
-    if (chain.length === 0) problems.push({ path: `${path}.chains.${channel}`, message: 'expected at least one processor' });
-    chain.forEach((processor, j) => {
-      if (!knownProcessors.has(processor)) {
-        problems.push({
-          path: `${path}.chains.${channel}[${j}]`,
-          message: `unknown processor '${processor}' (registered: ${[...knownProcessors].join(', ')})`,
-        });
-      }
-    });
+  const knownProcessors = new Set(context.processorNames);
+  const catalogReaders = new Set(context.catalogReaders ?? []);
+  const hasCatalog = typeof file.catalog === 'string';
+  const templateChannels = new Map<string, readonly string[]>();
+  for (const template of context.codeTemplates) templateChannels.set(formatTemplateRef(template), template.channels);
+
+  list(file.templates).forEach((value, i) => {
+    const template = record(value);
+    const path = `templates[${i}]`;
+    const chains = record(template.chains);
+    if (typeof template.id === 'string' && typeof template.version === 'string') {
+      const ref = `${template.id}@${template.version}`;
+      if (templateChannels.has(ref)) problems.push({ path, message: `duplicate template ${ref}` });
+      templateChannels.set(ref, Object.keys(chains));
+    }
+    problems.push(...checkTemplateChains(template.chains, path, knownProcessors));
+    if (!hasCatalog) problems.push(...catalogWithoutFile(chains, path, catalogReaders));
+  });
+  for (const template of context.publishedTemplates ?? []) {
+    const ref = formatTemplateRef(template);
+    if (!templateChannels.has(ref)) templateChannels.set(ref, template.channels);
   }
+
+  const lookup: ChainLookup = (ref) => {
+    const channels = templateChannels.get(ref);
+    return channels && { hasChainFor: (channel) => channels.includes(channel) };
+  };
+  const activityIds = new Set<unknown>();
+  list(file.activities).forEach((value, i) => {
+    const activity = record(value);
+    const path = `activities[${i}]`;
+    if (typeof activity.id === 'string') {
+      if (activityIds.has(activity.id)) problems.push({ path: `${path}.id`, message: `duplicate activity id '${activity.id}'` });
+      activityIds.add(activity.id);
+    }
+    const window = record(activity.window);
+    if (typeof window.start === 'string' && typeof window.end === 'string') {
+      problems.push(...checkWindow(Date.parse(window.start), Date.parse(window.end), path));
+    }
+    const references = { template: activity.template, rolloutTemplate: record(activity.rollout).template, channels: activity.channels };
+    problems.push(...checkActivityReferences(references, path, lookup, () => [...templateChannels.keys()]));
+  });
+
+  const ruleKeys = new Set<unknown>();
+  list(file.behaviorRules).forEach((value, i) => {
+    const rule = record(value);
+    if (typeof rule.key !== 'string') return;
+    if (ruleKeys.has(rule.key)) problems.push({ path: `behaviorRules[${i}].key`, message: `duplicate rule key '${rule.key}'` });
+    ruleKeys.add(rule.key);
+  });
   return problems;
 }
 
-function checkActivity(activity: ActivityInput, path: string, templateChannels: ReadonlyMap<string, readonly string[]>): ErrorDetail[] {
-  const problems: ErrorDetail[] = [];
-  if (Date.parse(activity.window.end) <= Date.parse(activity.window.start)) {
-    problems.push({ path: `${path}.window.end`, message: 'must be after window.start' });
-  }
-  const uses = [{ ref: activity.template, path: `${path}.template` }];
-  if (activity.rollout) uses.push({ ref: activity.rollout.template, path: `${path}.rollout.template` });
-  for (const use of uses) {
-    const channels = templateChannels.get(use.ref);
-    if (!channels) {
-      const known = [...templateChannels.keys()].join(', ') || 'none';
-      problems.push({ path: use.path, message: `template ${use.ref} is not declared or registered (known: ${known})` });
-      continue;
-    }
-    activity.channels.forEach((channel, j) => {
-      if (!channels.includes(channel)) {
-        problems.push({ path: `${path}.channels[${j}]`, message: `template ${use.ref} has no chain for channel '${channel}'` });
-      }
-    });
-  }
-  return problems;
+/** A chain that needs the catalog in a file that configures none: an error at load, naming the step. */
+function catalogWithoutFile(chains: Record<string, unknown>, path: string, catalogReaders: ReadonlySet<string>): ErrorDetail[] {
+  return Object.entries(chains).flatMap(([channel, chain]) =>
+    list(chain).flatMap((processor, j) =>
+      typeof processor === 'string' && catalogReaders.has(processor)
+        ? [
+            {
+              path: `${path}.chains.${channel}[${j}]`,
+              message: `${processor} reads the catalog, and this file configures none: set catalog: to a catalog JSON file (see data/catalog.json)`,
+            },
+          ]
+        : [],
+    ),
+  );
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function list(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
 }
 
 /** One validated activity from the file, in internal units. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDurationMs } from '../domain/duration.js';
-import { parseTemplateRef } from '../domain/template-ref.js';
+import { parseTemplateRef, TEMPLATE_ID, TEMPLATE_VERSION } from '../domain/template-ref.js';
 
 /**
  * The configuration file's shape, as a person writes it (durations as `7d`, times as ISO strings).
@@ -28,10 +28,15 @@ const isoTime = z.string({ error: 'expected an ISO-8601 time' }).refine((text) =
   error: 'expected an ISO-8601 time such as 2026-01-01T00:00:00Z',
 });
 
+/** Template ids and versions follow template-ref.ts, so that every declared template can be referenced as `id@version`. */
+const templateId = z.string({ error: 'expected a string' }).regex(TEMPLATE_ID, {
+  error: "expected a template id of letters, digits and . _ - (starting with a letter or digit; no ':' or '@')",
+});
+
 export const templateSchema = z.strictObject(
   {
-    id: name,
-    version: z.string({ error: 'expected a version string such as "3.0" (quote it in YAML)' }).regex(/^[0-9A-Za-z][0-9A-Za-z._-]*$/, {
+    id: templateId,
+    version: z.string({ error: 'expected a version string such as "3.0" (quote it in YAML)' }).regex(TEMPLATE_VERSION, {
       error: 'expected a version such as "3.0"',
     }),
     description: z.string().optional(),

@@ -7,6 +7,11 @@ import type { InstanceContext } from './instance-context.js';
  */
 export interface Processor<Ext extends object = object> {
   readonly name: string;
+  /**
+   * True when the processor reads the `Catalog` or `Recall` port: a config file whose chains name
+   * it must configure `catalog:` (refused at load otherwise, naming the step).
+   */
+  readonly readsCatalog?: boolean;
   validate(ctx: InstanceContext<Ext>): boolean | Promise<boolean>;
   process(ctx: InstanceContext<Ext>): Promise<void>;
 }

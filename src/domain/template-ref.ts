@@ -4,7 +4,13 @@ export interface TemplateRef {
   readonly version: string;
 }
 
-const TEMPLATE_REF = /^([a-z0-9][a-z0-9._-]*)@([0-9A-Za-z][0-9A-Za-z._-]*)$/;
+/**
+ * The one definition of a template id and version, used by the config file's schema, the admin
+ * API's path parameters and every `id@version` reference: an id the file accepts can be referenced.
+ */
+export const TEMPLATE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+export const TEMPLATE_VERSION = /^[0-9A-Za-z][0-9A-Za-z._-]*$/;
+const TEMPLATE_REF = new RegExp(`^(${TEMPLATE_ID.source.slice(1, -1)})@(${TEMPLATE_VERSION.source.slice(1, -1)})$`);
 
 export function parseTemplateRef(text: string): TemplateRef | undefined {
   const match = TEMPLATE_REF.exec(text);

@@ -10,6 +10,7 @@ import type { ProcessorDeps } from './processor-deps.js';
 export function prepareItemPromotion(deps: Pick<ProcessorDeps, 'catalog' | 'recall'>): Processor {
   return {
     name: 'prepare-item-promotion',
+    readsCatalog: true,
     validate: () => true,
     async process(ctx) {
       const viewed = viewedItemIds(ctx.params.payload);

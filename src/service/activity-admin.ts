@@ -1,9 +1,10 @@
+import { type ChainLookup, checkActivityReferences, checkWindow } from '../config/declaration-checks.js';
 import type { Activity, Rollout } from '../domain/activity.js';
 import { type ErrorDetail, InvalidInputError, NotFoundError } from '../domain/errors.js';
 import { defaultStockShards } from '../domain/issuance.js';
 import type { ActivityRepository } from '../domain/ports/activity-repository.js';
 import type { RightsLedger } from '../domain/ports/rights-ledger.js';
-import { formatTemplateRef, type TemplateRef } from '../domain/template-ref.js';
+import { formatTemplateRef, parseTemplateRef, type TemplateRef } from '../domain/template-ref.js';
 import { sameContent } from './canonical-json.js';
 import type { ConfigChanges } from './config-changes.js';
 import type { TemplateRegistry } from './template-registry.js';
@@ -35,7 +36,12 @@ export class ActivityAdmin {
   /** Every change (content differs from what was stored) is recorded and announced to the other processes. */
   async publish(activity: Activity, path = 'activity', options: ActivityPublishOptions = {}): Promise<Activity> {
     const problems = this.check(activity, path);
-    if (problems.length > 0) throw new InvalidInputError(`activity ${activity.id} cannot run`, problems);
+    if (problems.length > 0) {
+      throw new InvalidInputError(
+        `activity ${activity.id} cannot run: ${problems.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
+        problems,
+      );
+    }
     const before = await this.#activities.get(activity.id);
     const { benefit } = activity;
     await this.#ledger.ensurePool(benefit.pool, benefit.stock, benefit.stockShards ?? defaultStockShards(benefit.stock));
@@ -49,10 +55,25 @@ export class ActivityAdmin {
     return activity;
   }
 
+  /** The checks the config file gets too (config/declaration-checks.ts), against the templates registered now. */
   check(activity: Activity, path: string): ErrorDetail[] {
-    const problems = this.#checkTemplate(activity, activity.template, `${path}.template`, path);
-    if (activity.rollout) problems.push(...this.#checkTemplate(activity, activity.rollout.template, `${path}.rollout.template`, path));
-    return problems;
+    const lookup: ChainLookup = (ref) => {
+      const template = this.#templates.get(parseTemplateRef(ref) as TemplateRef);
+      return template && { hasChainFor: (channel) => template.chainFor(channel).length > 0 };
+    };
+    return [
+      ...checkWindow(activity.window.startMs, activity.window.endMs, path),
+      ...checkActivityReferences(
+        {
+          template: formatTemplateRef(activity.template),
+          rolloutTemplate: activity.rollout && formatTemplateRef(activity.rollout.template),
+          channels: activity.channels,
+        },
+        path,
+        lookup,
+        () => this.#templates.list().map(formatTemplateRef),
+      ),
+    ];
   }
 
   /** Starts (or changes) a rollout: `percent` of the users run `template`; one call. */
@@ -71,16 +92,5 @@ export class ActivityAdmin {
     const activity = await this.#activities.get(activityId);
     if (!activity) throw new NotFoundError('activity', activityId);
     return activity;
-  }
-
-  #checkTemplate(activity: Activity, ref: TemplateRef, templatePath: string, path: string): ErrorDetail[] {
-    const name = formatTemplateRef(ref);
-    const template = this.#templates.get(ref);
-    if (!template) return [{ path: templatePath, message: `template ${name} is not registered` }];
-    return activity.channels.flatMap((channel, i) =>
-      template.chainFor(channel).length > 0
-        ? []
-        : [{ path: `${path}.channels[${i}]`, message: `template ${name} has no chain for channel '${channel}'` }],
-    );
   }
 }
