@@ -9,8 +9,9 @@ import { type ErrorDetail, InvalidConfigError } from '../domain/errors.js';
  */
 const unsetWhenEmpty = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(unsetWhenEmpty, schema.optional());
-const withDefault = <T extends z.ZodType>(schema: T, fallback: z.input<T>) =>
-  z.preprocess(unsetWhenEmpty, schema.optional()).transform((value) => (value === undefined ? fallback : value) as z.output<T>);
+/** Unset: `fallback` as if it had been written, so it is parsed like any value. */
+const withDefault = <T extends z.ZodType>(schema: T, fallback: string) =>
+  z.preprocess((value) => unsetWhenEmpty(value) ?? fallback, schema);
 
 const urlWithScheme = (schemes: readonly string[]) =>
   z.string().refine((text) => schemes.some((scheme) => text.toLowerCase().startsWith(`${scheme}://`)), {
@@ -64,7 +65,7 @@ export const settingsSchema = z.object({
       .int({ error: 'expected a port number 0-65535' })
       .min(0, { error: 'expected a port number 0-65535' })
       .max(65_535, { error: 'expected a port number 0-65535' }),
-    3000,
+    '3000',
   ),
   HOST: withDefault(z.string(), '127.0.0.1'),
   LOG_LEVEL: withDefault(
