@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FencedWriteError } from '../../src/domain/errors.js';
 import type { InstanceKey, PreparedData } from '../../src/domain/instance-context.js';
 import type { InstanceStore } from '../../src/domain/ports/instance-store.js';
+import { beforeDeadline } from '../support/timing.js';
 import { type MakeSubject, type Subject, shuffled, sleep } from './conformance-support.js';
 
 const LONG_TTL_MS = 60_000;
@@ -47,10 +48,14 @@ export function describeInstanceStoreConformance(name: string, make: MakeSubject
     });
 
     it('forgets prepared data after its ttl', async () => {
-      await store.putPrepared(instance, prepared('e1'), 100);
-      expect(await store.getPrepared(instance)).toBeDefined();
-      await sleep(180);
-      expect(await store.getPrepared(instance)).toBeUndefined();
+      await beforeDeadline(async (timing) => {
+        await store.putPrepared(instance, prepared('e1'), 100);
+        const found = await store.getPrepared(instance);
+        timing.madeIt(timing.startedAt + 100);
+        expect(found).toBeDefined();
+        await sleep(180);
+        expect(await store.getPrepared(instance)).toBeUndefined();
+      });
     });
 
     it('deletes prepared data', async () => {

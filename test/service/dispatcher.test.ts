@@ -189,18 +189,29 @@ describe('Dispatcher', () => {
   });
 
   it('waiting behind a slow chain of this process counts against the lock wait', async () => {
+    // The first chain holds the lock until the test lets it go: no bet on how long it takes to start or to run.
+    let inChain!: () => void;
+    const chainStarted = new Promise<void>((resolve) => {
+      inChain = resolve;
+    });
+    let letGo!: () => void;
+    const released = new Promise<void>((resolve) => {
+      letGo = resolve;
+    });
     const slow = step('slow', async (ctx) => {
-      await new Promise((r) => setTimeout(r, 800));
+      inChain();
+      await released;
       ctx.settle('prepared');
     });
     const locked = declaredTemplate({ id: 'play', version: '1.0', lock: true, chains: { ch: ['slow'] } });
     const { dispatcher: d } = dispatcher({ activities: [activity()], processors: [slow], templates: [locked] });
     const first = d.dispatch({ channelCode: 'ch', userId: 'u' });
-    await new Promise((r) => setTimeout(r, 20));
+    await chainStarted;
     const started = Date.now();
     const second = await d.dispatch({ channelCode: 'ch', userId: 'u' });
     expect(second.outcomes[0]).toMatchObject({ status: 'failed', reason: 'instance lock stayed busy; try again' });
     expect(Date.now() - started).toBeLessThan(600);
+    letGo();
     expect((await first).outcomes[0]?.status).toBe('prepared');
     expect((await d.dispatch({ channelCode: 'ch', userId: 'u' })).outcomes[0]?.status).toBe('prepared');
   });

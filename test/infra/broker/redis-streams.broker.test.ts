@@ -7,6 +7,7 @@ import { redisStreamKeys } from '../../../src/infra/broker/redis/redis-stream-ke
 import { behavior, describeBrokerConformance, eventIdOf, waitFor } from '../../conformance/broker.conformance.js';
 import { sleep } from '../../conformance/conformance-support.js';
 import { REDIS_URL, uniqueName } from '../../support/services.js';
+import { eventually } from '../../support/timing.js';
 
 describeBrokerConformance('redis streams', () =>
   createBroker(REDIS_URL, { name: uniqueName('broker_redis'), retryDelayMs: () => 20, ackWaitMs: 5_000 }),
@@ -61,7 +62,12 @@ describe('Redis Streams broker', () => {
     // Second delivery of each: the dead consumer had the first.
     expect(rescued.every((delivery) => delivery.attempt === 2)).toBe(true);
     expect(Math.min(...rescued.map((delivery) => delivery.atMs)) - diedAt).toBeGreaterThanOrEqual(ackWaitMs - 50);
-    await sleep(200);
+    // The acks of the rescued deliveries land after their handlers returned: wait for them, not for a fixed time.
+    await eventually(
+      async () => (await redis.xpending(keys.stream, keys.group))[0] === 0,
+      10_000,
+      () => 'deliveries still pending',
+    );
     expect(await redis.xpending(keys.stream, keys.group)).toEqual([0, null, null, null]);
   });
 
