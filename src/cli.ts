@@ -1,21 +1,22 @@
 #!/usr/bin/env node
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { type Logger, pino } from 'pino';
+import { pino } from 'pino';
 import { DEFAULT_CONSUMER_CONCURRENCY, JETSTREAM_CONSUMER_CONCURRENCY } from './access/behavior-consumer.js';
 import { formatChangeTable } from './access/cli/change-table.js';
 import { runDemo } from './access/cli/demo.js';
 import { formatTable } from './access/cli/format-table.js';
 import { formatReplayReport, progressBar, replay } from './access/cli/replay.js';
+import { serveBanner } from './access/cli/serve-banner.js';
+import { stopOnSignals } from './access/cli/stop-on-signals.js';
+import { validateConfigFile } from './access/cli/validate-config-file.js';
 import { buildHttpServer } from './access/http/http-server.js';
 import { createApp } from './app/create-app.js';
 import { readSettings, type Settings } from './app/settings.js';
-import { loadConfig } from './config/load-config.js';
 import { InvalidInputError, StrategyCenterError } from './domain/errors.js';
 import type { ConfigChange } from './domain/ports/change-log.js';
 import { formatTemplateRef, parseTemplateRef, type TemplateRef } from './domain/template-ref.js';
 import { createPostgresAdapters } from './infra/postgres/postgres-adapters.js';
-import { builtInProcessors } from './processors/built-in-processors.js';
 
 const DEFAULT_CONFIG = 'strategy-center.yaml';
 
@@ -72,35 +73,7 @@ program
       await app.close();
       fail(error);
     });
-    const activities = await app.activities.list();
-    const channel = app.templates
-      .list()
-      .flatMap((t) => t.channels)
-      .find((c) => !app.config.behaviorRules.some((r) => r.key === c));
-    const rule = app.config.behaviorRules[0];
-    console.log(
-      [
-        '',
-        `strategy-center is listening on ${address}`,
-        `  config:   ${app.config.path} (${app.templates.list().length} template(s), ${activities.length} activity(ies), ${app.config.behaviorRules.length} behavior rule(s))`,
-        `  backends: state=${app.backends.state} records=${app.backends.records} broker=${app.backends.broker}${options.consumers ? ' (consuming)' : ''}`,
-        '',
-        'Try the sample play:',
-        ...(rule
-          ? [
-              `  for i in 1 2 3; do curl -s -XPOST ${address}/v1/behaviors -H 'content-type: application/json' \\`,
-              `    -d "{\\"userId\\":\\"u1\\",\\"type\\":\\"${rule.type}\\",\\"itemId\\":\\"sku-00$i\\"}"; echo; done`,
-            ]
-          : []),
-        ...(channel
-          ? [`  curl -s -XPOST ${address}/v1/channels/${channel}/events -H 'content-type: application/json' -d '{"userId":"u1"}'`]
-          : []),
-        `  curl -s ${address}/v1/activities/${activities[0]?.id ?? 'ACTIVITY'}/users/u1`,
-        `API reference: ${address}/docs (OpenAPI: ${address}/openapi.json)`,
-        `Health: ${address}/healthz   Metrics: ${address}/metrics   Stop: Ctrl-C`,
-        '',
-      ].join('\n'),
-    );
+    console.log(await serveBanner(app, address, options.consumers));
     stopOnSignals(logger, async () => {
       await http.close();
       await app.close();
@@ -282,12 +255,7 @@ program
   .description('check a configuration file and print every problem with the path of its field')
   .argument('<file>', 'configuration file (YAML or JSON)')
   .action(async (file: string) => {
-    const processors = builtInProcessors(placeholderDeps());
-    const config = await loadConfig(file, {
-      processorNames: processors.map((p) => p.name),
-      catalogReaders: processors.filter((p) => p.readsCatalog).map((p) => p.name),
-      codeTemplates: [],
-    }).catch(fail);
+    const config = await validateConfigFile(file).catch(fail);
     console.log(
       `${resolve(file)} is valid: ${config.templates.length} template(s), ${config.activities.length} activity(ies), ${config.behaviorRules.length} behavior rule(s)`,
     );
@@ -297,23 +265,6 @@ program
 function openPostgres(url: string): Promise<Awaited<ReturnType<typeof createPostgresAdapters>>> {
   const schema = settings().databaseSchema;
   return createPostgresAdapters({ url, ...(schema === undefined ? {} : { schema }) }).catch(fail);
-}
-
-/** SIGTERM or SIGINT: stop taking work, finish and settle what is in flight, exit 0. */
-function stopOnSignals(logger: Logger, shutdown: () => Promise<void>): void {
-  const stop = async (signal: string) => {
-    logger.info({ signal }, 'shutting down: no new requests or messages, finishing those in flight');
-    try {
-      await shutdown();
-    } catch (error) {
-      logger.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    }
-    logger.info('stopped');
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
 }
 
 function templateRefArgument(text: string): TemplateRef {
@@ -326,14 +277,6 @@ function positive(text: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError('expected a whole number >= 1');
   return value;
-}
-
-/** Processor names only: validation needs no working ports. */
-function placeholderDeps(): Parameters<typeof builtInProcessors>[0] {
-  const unused = new Proxy({}, { get: () => () => Promise.reject(new Error('not wired')) });
-  return { activities: unused, instances: unused, ledger: unused, catalog: unused, recall: unused } as Parameters<
-    typeof builtInProcessors
-  >[0];
 }
 
 await program.parseAsync(process.argv);

@@ -7,6 +7,7 @@ import { InvalidConfigError } from '../domain/errors.js';
 import type { Subscription } from '../domain/ports/broker.js';
 import type { Catalog, Recall } from '../domain/ports/catalog.js';
 import { systemClock } from '../domain/ports/clock.js';
+import type { Processor } from '../domain/processor.js';
 import { StaticCatalog } from '../infra/catalog/static-catalog.js';
 import { builtInProcessors } from '../processors/built-in-processors.js';
 import type { ProcessorDeps } from '../processors/processor-deps.js';
@@ -53,15 +54,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     catalog: catalog as Catalog,
     recall: catalog as Recall,
   };
-  const processorsFor = (deps: ProcessorDeps) => {
-    const registry = new ProcessorRegistry(builtInProcessors(deps));
-    for (const processor of options.processors?.(deps) ?? []) registry.register(processor);
-    return registry;
-  };
-  const processors = new ProcessorRegistry(faults.processors(builtInProcessors(processorDeps)));
-  for (const processor of options.processors?.(processorDeps) ?? []) processors.register(processor);
-  const templates = new TemplateRegistry(options.templates ?? []);
+  const processors = processorRegistry(processorDeps, options, (built) => faults.processors(built));
   const codeTemplates = options.templates ?? [];
+  const templates = new TemplateRegistry(codeTemplates);
   const { admin, templateAdmin, liveConfig } = wireLiveConfiguration({
     backends,
     ledger: processorDeps.ledger,
@@ -93,11 +88,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   };
   const dispatcher = new Dispatcher({ ...dispatcherDeps, observer: metrics });
   // Dry runs use the same processors on ports that read for real and simulate every write.
-  const dryRunProcessors = processorsFor({
-    ...processorDeps,
-    instances: simulatedInstanceStore(processorDeps.instances),
-    ledger: simulatedLedger(processorDeps.ledger),
-  });
+  const dryRunProcessors = processorRegistry(
+    { ...processorDeps, instances: simulatedInstanceStore(processorDeps.instances), ledger: simulatedLedger(processorDeps.ledger) },
+    options,
+  );
   const dryRunDispatcher = new Dispatcher({ ...dispatcherDeps, processors: dryRunProcessors, dryRun: true });
   const eventIdentity = new EventIdentity(backends.eventFingerprints);
   const channelEvents = new ChannelEvents({ dispatcher, dryRunDispatcher, eventIdentity, clock });
@@ -167,6 +161,17 @@ export async function createApp(options: AppOptions): Promise<App> {
       await backends.close();
     },
   };
+}
+
+/** The built-in processors and the embedder's, on `deps`; `wrap` lets fault injection instrument the built-in ones. */
+function processorRegistry(
+  deps: ProcessorDeps,
+  options: AppOptions,
+  wrap: (built: Processor[]) => Processor[] = (built) => built,
+): ProcessorRegistry {
+  const registry = new ProcessorRegistry(wrap(builtInProcessors(deps)));
+  for (const processor of options.processors?.(deps) ?? []) registry.register(processor);
+  return registry;
 }
 
 async function loadCatalog(catalog: StaticCatalog, path: string): Promise<void> {

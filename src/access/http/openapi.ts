@@ -37,6 +37,7 @@ export function registerOpenApi(http: FastifyInstance, version: string): void {
   http.register(fastifySwaggerUi, {
     routePrefix: '/docs',
     uiConfig: { docExpansion: 'list', deepLinking: true },
+    theme: { title: 'strategy-center API' },
   });
   http.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
 }

@@ -1,0 +1,32 @@
+import type { App } from '../../app/app-options.js';
+
+/** What `serve` prints once listening: where it runs, on what, and the sample play to try with curl. */
+export async function serveBanner(app: App, address: string, consuming: boolean): Promise<string> {
+  const activities = await app.activities.list();
+  const channel = app.templates
+    .list()
+    .flatMap((t) => t.channels)
+    .find((c) => !app.config.behaviorRules.some((r) => r.key === c));
+  const rule = app.config.behaviorRules[0];
+  return [
+    '',
+    `strategy-center is listening on ${address}`,
+    `  config:   ${app.config.path} (${app.templates.list().length} template(s), ${activities.length} activity(ies), ${app.config.behaviorRules.length} behavior rule(s))`,
+    `  backends: state=${app.backends.state} records=${app.backends.records} broker=${app.backends.broker}${consuming ? ' (consuming)' : ''}`,
+    '',
+    'Try the sample play:',
+    ...(rule
+      ? [
+          `  for i in 1 2 3; do curl -s -XPOST ${address}/v1/behaviors -H 'content-type: application/json' \\`,
+          `    -d "{\\"userId\\":\\"u1\\",\\"type\\":\\"${rule.type}\\",\\"itemId\\":\\"sku-00$i\\"}"; echo; done`,
+        ]
+      : []),
+    ...(channel
+      ? [`  curl -s -XPOST ${address}/v1/channels/${channel}/events -H 'content-type: application/json' -d '{"userId":"u1"}'`]
+      : []),
+    `  curl -s ${address}/v1/activities/${activities[0]?.id ?? 'ACTIVITY'}/users/u1`,
+    `API reference: ${address}/docs (OpenAPI: ${address}/openapi.json)`,
+    `Health: ${address}/healthz   Metrics: ${address}/metrics   Stop: Ctrl-C`,
+    '',
+  ].join('\n');
+}
