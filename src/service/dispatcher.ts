@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { noChainForChannel } from '../config/declaration-checks.js';
 import { type Activity, isLive } from '../domain/activity.js';
 import { type ExecutionParams, InstanceContext, type PreparedData } from '../domain/instance-context.js';
 import type { Outcome, OutcomeStatus } from '../domain/outcome.js';
@@ -124,7 +125,7 @@ export class Dispatcher {
       if (missing.length > 0) throw new Error(`processor(s) not registered: ${missing.join(', ')}`);
       if (chainNames.length === 0) {
         status = 'skipped';
-        reason = `template ${templateName} has no chain for channel '${params.channelCode}'`;
+        reason = noChainForChannel(templateName, params.channelCode);
       } else {
         if (!this.dryRun && (params.lock || (activity.lock ?? template.lock))) {
           lock = await this.#deps.locks.acquire({ activityId: activity.id, userId: params.userId });
