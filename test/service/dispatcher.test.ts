@@ -43,6 +43,8 @@ function dispatcher(options: {
   processors: Processor[];
   templates?: StrategyTemplate[];
   lockStore?: MemoryLockStore;
+  /** How long a chain waits for a busy instance lock; 200 ms unless a test needs its waiters never to give up. */
+  lockWaitMs?: number;
 }) {
   const traces = new MemoryTraceStore();
   const lockStore = options.lockStore ?? new MemoryLockStore();
@@ -55,7 +57,7 @@ function dispatcher(options: {
       activities: new MemoryActivityRepository(options.activities),
       templates: new TemplateRegistry(templates),
       processors: new ProcessorRegistry(options.processors),
-      locks: new InstanceLocks(lockStore, { ttlMs: 1000, waitMs: 200 }),
+      locks: new InstanceLocks(lockStore, { ttlMs: 1000, waitMs: options.lockWaitMs ?? 200 }),
       instances: new MemoryInstanceStore(),
       traces,
       clock: { nowMs: () => NOW },
@@ -155,7 +157,8 @@ describe('Dispatcher', () => {
       ctx.settle('prepared');
     });
     const locked = declaredTemplate({ id: 'play', version: '1.0', lock: true, chains: { ch: ['slow'] } });
-    const { dispatcher: d } = dispatcher({ activities: [activity()], processors: [slow], templates: [locked] });
+    // Twenty chains queue on one lock: none may give up waiting, however slow the machine is.
+    const { dispatcher: d } = dispatcher({ activities: [activity()], processors: [slow], templates: [locked], lockWaitMs: 60_000 });
     await Promise.all(Array.from({ length: 20 }, () => d.dispatch({ channelCode: 'ch', userId: 'u' })));
     expect(overlap).toBe(false);
     expect(fences).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
