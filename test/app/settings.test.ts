@@ -76,3 +76,13 @@ describe('settings: every environment variable parsed once', () => {
     expect(String(failure?.stderr)).toContain("DATABASE_URL: expected a postgres:// or postgresql:// URL, got 'postgress://x'");
   });
 });
+
+describe('the README', () => {
+  it('documents every environment variable the settings read', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { settingsSchema } = await import('../../src/app/settings.js');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const undocumented = Object.keys(settingsSchema.shape).filter((name) => !readme.includes(`\`${name}\``));
+    expect(undocumented).toEqual([]);
+  });
+});
