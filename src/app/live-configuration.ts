@@ -46,6 +46,7 @@ export function wireLiveConfiguration(deps: {
     registry: templates,
     codeTemplateRefs: deps.codeTemplates.map(formatTemplateRef),
     changes,
+    processorNames: () => deps.processors.names(),
   });
   const liveConfig = new LiveConfig({
     activities: backends.activities,

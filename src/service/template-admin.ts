@@ -1,4 +1,5 @@
-import { ConflictError, type ErrorDetail } from '../domain/errors.js';
+import { checkTemplateChains } from '../config/declaration-checks.js';
+import { ConflictError, type ErrorDetail, InvalidInputError } from '../domain/errors.js';
 import type { TemplateStore } from '../domain/ports/template-store.js';
 import { declaredTemplate, type TemplateDeclaration } from '../domain/strategy-template.js';
 import { formatTemplateRef } from '../domain/template-ref.js';
@@ -31,13 +32,17 @@ export class TemplateAdmin {
   readonly #changes: ConfigChanges | undefined;
   /** `id@version` of the templates written in TypeScript: never declared over. */
   readonly #codeRefs: ReadonlySet<string>;
+  /** The processors a chain may name (the checks of config/declaration-checks.ts); absent: not checked here. */
+  readonly #processorNames: (() => readonly string[]) | undefined;
 
   constructor(deps: {
     store: TemplateStore;
     registry: TemplateRegistry;
     codeTemplateRefs: Iterable<string>;
     changes?: ConfigChanges;
+    processorNames?: () => readonly string[];
   }) {
+    this.#processorNames = deps.processorNames;
     this.#store = deps.store;
     this.#registry = deps.registry;
     this.#changes = deps.changes;
@@ -46,6 +51,13 @@ export class TemplateAdmin {
 
   async publish(declaration: TemplateDeclaration, options: TemplatePublishOptions = {}): Promise<TemplatePublished> {
     const path = options.path ?? 'template';
+    // A template from another process's notice was checked where it was published.
+    if (this.#processorNames && options.notify !== false) {
+      const problems = checkTemplateChains(declaration.chains, path, new Set(this.#processorNames()));
+      if (problems.length > 0) {
+        throw new InvalidInputError(`invalid template: ${problems.map((d) => `${d.path}: ${d.message}`).join('; ')}`, problems);
+      }
+    }
     const ref = formatTemplateRef(declaration);
     const template = normalized(declaration);
     const problem = await this.conflict(template, path);

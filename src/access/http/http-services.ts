@@ -6,7 +6,6 @@ import type { ActivityAdmin } from '../../service/activity-admin.js';
 import type { ChannelEvents } from '../../service/channel-events.js';
 import type { DeadLetterReplay } from '../../service/dead-letter-replay.js';
 import type { Explainer } from '../../service/explain.js';
-import type { ProcessorRegistry } from '../../service/processor-registry.js';
 import type { TemplateAdmin } from '../../service/template-admin.js';
 import type { TemplateRegistry } from '../../service/template-registry.js';
 import type { UserRights } from '../../service/user-rights.js';
@@ -26,7 +25,6 @@ export interface HttpServices {
   readonly admin: ActivityAdmin;
   readonly templateAdmin: TemplateAdmin;
   readonly templates: TemplateRegistry;
-  readonly processors: ProcessorRegistry;
   readonly traces: TraceStore;
   readonly deadLetters: DeadLetterStore;
   readonly deadLetterReplay: DeadLetterReplay;

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { checkIdMatchesPath, checkTemplateChains } from '../../../../config/declaration-checks.js';
+import { checkIdMatchesPath } from '../../../../config/declaration-checks.js';
 import { InvalidInputError } from '../../../../domain/errors.js';
 import type { TemplateDeclaration } from '../../../../domain/strategy-template.js';
 import { formatTemplateRef } from '../../../../domain/template-ref.js';
@@ -7,7 +7,7 @@ import type { RouteOptions } from '../../http-services.js';
 import { requestActor } from '../../request-actor.js';
 import { listTemplatesRoute, putTemplateRoute } from '../../schemas/templates.js';
 
-/** `/v1/templates` (admin) → service/template-registry.ts, service/template-admin.ts. */
+/** `/v1/templates` (admin) → service/template-registry.ts, service/template-admin.ts (which checks the chains like the file). */
 export const templateAdminRoutes: FastifyPluginAsyncZod<RouteOptions> = async (http, { services }) => {
   http.get('/v1/templates', { schema: listTemplatesRoute }, async () => ({
     templates: services.templates.list().map((template) => ({
@@ -29,10 +29,6 @@ export const templateAdminRoutes: FastifyPluginAsyncZod<RouteOptions> = async (h
     ] as const) {
       const mismatch = checkIdMatchesPath(field, body[field], expected, 'body');
       if (mismatch.length > 0) throw new InvalidInputError(`body.${field} must match the template ${field} in the path`, mismatch);
-    }
-    const problems = checkTemplateChains(body.chains, 'body', new Set(services.processors.names()));
-    if (problems.length > 0) {
-      throw new InvalidInputError(`invalid template: ${problems.map((d) => `${d.path}: ${d.message}`).join('; ')}`, problems);
     }
     const declaration: TemplateDeclaration = {
       id: templateId,
