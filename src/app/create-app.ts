@@ -1,10 +1,9 @@
-import { behaviorConsumer, defaultConsumerConcurrency } from '../access/behavior-consumer.js';
+import { defaultConsumerConcurrency } from '../access/behavior-consumer.js';
 import { BehaviorIntake } from '../access/behavior-intake.js';
 import { parseBehaviorMessage } from '../access/behavior-message.js';
 import { Metrics } from '../access/metrics.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import { InvalidConfigError } from '../domain/errors.js';
-import type { Subscription } from '../domain/ports/broker.js';
 import type { Catalog, Recall } from '../domain/ports/catalog.js';
 import { systemClock } from '../domain/ports/clock.js';
 import type { Processor } from '../domain/processor.js';
@@ -25,6 +24,7 @@ import { UserRights } from '../service/user-rights.js';
 import { FaultInjector } from '../testing/fault-injection.js';
 import type { App, AppOptions } from './app-options.js';
 import { openBackends } from './backends/open-backends.js';
+import { BehaviorConsumers } from './behavior-consumers.js';
 import { wireLiveConfiguration } from './live-configuration.js';
 import { readSettings } from './settings.js';
 
@@ -107,7 +107,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     broker: backends.broker,
     clock,
   });
-  const subscriptions: Subscription[] = [];
+  const consumers = new BehaviorConsumers({
+    broker: backends.broker,
+    events: channelEvents,
+    deadLetters: backends.deadLetters,
+    metrics,
+    maxAttempts: options.maxDeliveryAttempts ?? 5,
+    logger,
+  });
 
   return {
     get config(): LoadedConfig {
@@ -135,29 +142,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     broker: backends.broker,
     metrics,
     adminToken: settings.adminToken,
-    async startConsuming(consumeOptions = {}) {
-      const handler = behaviorConsumer({
-        events: channelEvents,
-        deadLetters: backends.deadLetters,
-        maxAttempts: options.maxDeliveryAttempts ?? 5,
-        source: backends.broker.kind,
-        ...(logger ? { logger } : {}),
-      });
-      const counted: typeof handler = async (delivery) => {
-        const verdict = await handler(delivery);
-        metrics.deliveries.inc({ verdict });
-        return verdict;
-      };
-      subscriptions.push(
-        await backends.broker.subscribe(counted, {
-          concurrency: consumeOptions.concurrency ?? defaultConsumerConcurrency(backends.broker.kind),
-        }),
-      );
-    },
+    startConsuming: (consumeOptions = {}) =>
+      consumers.start(consumeOptions.concurrency ?? defaultConsumerConcurrency(backends.broker.kind)),
     replayDeadLetter: (id) => deadLetterReplay.replay(id),
     async close() {
       await liveConfig.close();
-      await Promise.all(subscriptions.splice(0).map((s) => s.close()));
+      await consumers.close();
       await backends.close();
     },
   };
