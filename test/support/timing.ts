@@ -41,7 +41,7 @@ export interface Timing {
  * Runs `attempt` until one is conclusive (at most `tries`); a failure within its deadlines is a
  * real failure. Each attempt should use fresh keys, since an earlier one may have left state.
  */
-export async function beforeDeadline(attempt: (timing: Timing, index: number) => Promise<void>, tries = 5): Promise<void> {
+export async function beforeDeadline(attempt: (timing: Timing, index: number) => Promise<void>, tries = 20): Promise<void> {
   for (let index = 0; ; index++) {
     const startedAt = performance.now();
     let late = false;
