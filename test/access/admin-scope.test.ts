@@ -11,6 +11,7 @@ import { sampleConfigFile } from '../support/sample-app.js';
 const PUBLIC_ROUTES = new Set([
   'POST /v1/channels/:channelCode/events',
   'POST /v1/behaviors',
+  'POST /v1/behaviors/batch',
   'GET /v1/activities/:activityId/users/:userId',
   'GET /v1/activities/:activityId/users/:userId/explain',
   'POST /v1/assets/:assetId/redeem',

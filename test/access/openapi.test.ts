@@ -135,6 +135,15 @@ describe('real answers of the sample play', () => {
     check('post', '/v1/assets/{assetId}/redeem', await send('POST', `/v1/assets/${assetId}/redeem`));
     check('post', '/v1/assets/{assetId}/redeem', await send('POST', `/v1/assets/${assetId}/redeem`));
     check('post', '/v1/behaviors', await send('POST', '/v1/behaviors', { userId: 'u1', type: 42 }));
+    const batch = [
+      { userId: 'u2', type: 'item_view', itemId: 'sku-001', eventId: 'b-1' },
+      { userId: 'u2', type: 'item_view', itemId: 'sku-002', eventId: 'b-2' },
+    ];
+    check('post', '/v1/behaviors/batch', await send('POST', '/v1/behaviors/batch', batch));
+    const partly = await send('POST', '/v1/behaviors/batch', [...batch, { userId: 'u2', type: 7 }]);
+    expect(partly.status).toBe(207);
+    check('post', '/v1/behaviors/batch', partly);
+    check('post', '/v1/behaviors/batch', await send('POST', '/v1/behaviors/batch', { not: 'a list' }));
     check('get', '/v1/events/{eventId}/trace', await send('GET', '/v1/events/never/trace'));
 
     check('get', '/v1/activities', await send('GET', '/v1/activities'));
@@ -170,6 +179,9 @@ describe('real answers of the sample play', () => {
         'post /v1/channels/{channelCode}/events 200',
         'post /v1/channels/{channelCode}/events 409',
         'post /v1/assets/{assetId}/redeem 409',
+        'post /v1/behaviors/batch 202',
+        'post /v1/behaviors/batch 207',
+        'post /v1/behaviors/batch 400',
         'put /v1/activities/{activityId} 400',
         'put /v1/templates/{templateId}/{version} 201',
         'put /v1/templates/{templateId}/{version} 200',

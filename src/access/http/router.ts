@@ -7,6 +7,7 @@ import { deadLetterAdminRoutes } from './routes/admin/dead-letters.js';
 import { eventExportAdminRoutes } from './routes/admin/event-export.js';
 import { templateAdminRoutes } from './routes/admin/templates.js';
 import { assetRoutes } from './routes/assets.js';
+import { behaviorBatchRoutes } from './routes/behavior-batch.js';
 import { behaviorRoutes } from './routes/behaviors.js';
 import { channelEventRoutes } from './routes/channel-events.js';
 import { eventTraceRoutes } from './routes/event-traces.js';
@@ -22,6 +23,7 @@ export function registerRoutes(http: FastifyInstance, services: HttpServices): v
   const options = { services };
   http.register(channelEventRoutes, options);
   http.register(behaviorRoutes, options);
+  http.register(behaviorBatchRoutes, options);
   http.register(userInstanceRoutes, options);
   http.register(assetRoutes, options);
   http.register(eventTraceRoutes, options);
