@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'unauthorized'
+  | AuthenticationFailure
+  | 'forbidden_scope'
   | 'lock_lost'
   | 'fenced_write'
   | 'unavailable'
@@ -66,6 +68,28 @@ export class ConflictError extends StrategyCenterError {
 export class UnauthorizedError extends StrategyCenterError {
   constructor(message = 'a valid bearer token is required') {
     super('unauthorized', message);
+  }
+}
+
+/** Why a signed client request was refused; each is answered 401 with this code. */
+export type AuthenticationFailure = 'missing_signature' | 'bad_signature' | 'expired' | 'replayed' | 'unknown_client';
+
+/** A client request that does not prove who sent it. The message says what to fix; no secret is ever in it. */
+export class AuthenticationError extends StrategyCenterError {
+  constructor(code: AuthenticationFailure, message: string, details: readonly ErrorDetail[] = []) {
+    super(code, message, { details });
+  }
+}
+
+/** An authenticated client asked for something its scopes do not grant. */
+export class ForbiddenScopeError extends StrategyCenterError {
+  readonly scope: string;
+
+  constructor(clientId: string, scope: string) {
+    super('forbidden_scope', `client '${clientId}' lacks the scope '${scope}' this request needs`, {
+      details: [{ path: 'scope', message: `needs '${scope}'` }],
+    });
+    this.scope = scope;
   }
 }
 

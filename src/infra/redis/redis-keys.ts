@@ -56,6 +56,11 @@ export class RedisKeys {
     return `${this.prefix}sold-out:{${pool}}:holder:${holder}`;
   }
 
+  /** A signed request's nonce, claimed once per client. */
+  requestNonce(clientId: string, nonce: string): string {
+    return `${this.prefix}nonce:{${clientId}}:${nonce}`;
+  }
+
   instanceTraces(instance: InstanceKey): string {
     return `${this.prefix}traces:${instanceTag(instance)}`;
   }
