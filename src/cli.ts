@@ -10,7 +10,10 @@ import { formatReplayReport, progressBar, replay } from './access/cli/replay.js'
 import { serveBanner } from './access/cli/serve-banner.js';
 import { stopOnSignals } from './access/cli/stop-on-signals.js';
 import { validateConfigFile } from './access/cli/validate-config-file.js';
+import { formatSignedRequest } from './access/cli/sign.js';
 import { buildHttpServer } from './access/http/http-server.js';
+import { assertSafeToServe } from './app/auth-mode.js';
+import { resolveClients } from './app/client-credentials.js';
 import { createApp } from './app/create-app.js';
 import { readSettings, type Settings } from './app/settings.js';
 import { InvalidInputError, StrategyCenterError } from './domain/errors.js';
@@ -67,6 +70,12 @@ program
     const { port = settings().port, host = settings().host } = options;
     const logger = pino({ level: settings().logLevel });
     const app = await createApp({ configPath: options.config, settings: settings(), logger, watchConfig: options.watch }).catch(fail);
+    try {
+      assertSafeToServe(app.authenticator.mode, settings(), host);
+    } catch (error) {
+      await app.close();
+      fail(error);
+    }
     if (options.consumers) await app.startConsuming();
     const http = buildHttpServer(app, { logger });
     const address = await http.listen({ port, host }).catch(async (error: unknown) => {
@@ -258,6 +267,47 @@ program
     const config = await validateConfigFile(file).catch(fail);
     console.log(
       `${resolve(file)} is valid: ${config.templates.length} template(s), ${config.activities.length} activity(ies), ${config.behaviorRules.length} behavior rule(s)`,
+    );
+  });
+
+program
+  .command('sign')
+  .description("sign a request as a client: prints the X-SC-* headers and a curl line (the secret comes from the client's secretEnv)")
+  .argument('<method>', 'HTTP method, e.g. POST')
+  .argument('<path>', 'path with query, e.g. /v1/channels/home_banner/events')
+  .requiredOption('--client <id>', 'client id as declared under clients: in the config')
+  .option('-c, --config <file>', 'configuration file declaring the client', DEFAULT_CONFIG)
+  .option('--secret-env <name>', "environment variable holding the secret (default: the client's secretEnv)")
+  .option('-d, --data <json>', 'request body, exactly as it will be sent')
+  .option('--url <url>', 'base URL of the API for the curl line', 'http://127.0.0.1:3000')
+  .action(async (method: string, path: string, options: { client: string; config: string; secretEnv?: string; data?: string; url: string }) => {
+    if (!path.startsWith('/')) fail(new InvalidInputError('the path must start with /', [{ path: 'path', message: `got '${path}'` }]));
+    let secretEnv = options.secretEnv;
+    if (secretEnv === undefined) {
+      const config = await validateConfigFile(options.config).catch(fail);
+      const declared = config.clients.find((client) => client.id === options.client);
+      if (!declared) {
+        const known = config.clients.map((client) => client.id).join(', ') || 'none';
+        fail(new InvalidInputError(`no client '${options.client}' in ${config.path}`, [{ path: '--client', message: `declared clients: ${known}` }]));
+      }
+      secretEnv = declared.secretEnv;
+    }
+    let secrets: readonly string[] = [];
+    try {
+      secrets = resolveClients([{ id: options.client, secretEnv, scopes: [] }], settings().secretFromEnvironment)[0]?.secrets ?? [];
+    } catch (error) {
+      fail(error);
+    }
+    console.log(
+      formatSignedRequest({
+        clientId: options.client,
+        // During a rotation the new secret (the second) signs.
+        secrets: [secrets[secrets.length - 1] as string],
+        method,
+        pathWithQuery: path,
+        ...(options.data === undefined ? {} : { body: options.data }),
+        baseUrl: options.url,
+      }),
     );
   });
 

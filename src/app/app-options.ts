@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { RequestAuthenticator } from '../access/auth/request-authenticator.js';
 import type { BehaviorIntake } from '../access/behavior-intake.js';
 import type { Metrics } from '../access/metrics.js';
 import type { LoadedConfig } from '../config/load-config.js';
@@ -77,7 +78,8 @@ export interface App {
   readonly deadLetterReplay: DeadLetterReplay;
   readonly broker: Broker;
   readonly metrics: Metrics;
-  readonly adminToken: string | undefined;
+  /** Who may call which route; built from the config's clients, the admin tokens and AUTH. */
+  readonly authenticator: RequestAuthenticator;
   /** Starts consuming behavior events from the broker (workers). */
   startConsuming(options?: { concurrency?: number }): Promise<void>;
   /** Publishes a dead letter's original message again; it must parse now. */

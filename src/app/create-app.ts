@@ -1,3 +1,5 @@
+import { ApiClients } from '../access/auth/api-clients.js';
+import { RequestAuthenticator } from '../access/auth/request-authenticator.js';
 import { defaultConsumerConcurrency } from '../access/behavior-consumer.js';
 import { BehaviorIntake } from '../access/behavior-intake.js';
 import { parseBehaviorMessage } from '../access/behavior-message.js';
@@ -23,8 +25,10 @@ import { TemplateRegistry } from '../service/template-registry.js';
 import { UserRights } from '../service/user-rights.js';
 import { FaultInjector } from '../testing/fault-injection.js';
 import type { App, AppOptions } from './app-options.js';
+import { authModeOf } from './auth-mode.js';
 import { openBackends } from './backends/open-backends.js';
 import { BehaviorConsumers } from './behavior-consumers.js';
+import { resolveClients } from './client-credentials.js';
 import { wireLiveConfiguration } from './live-configuration.js';
 import { readSettings } from './settings.js';
 
@@ -107,6 +111,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     broker: backends.broker,
     clock,
   });
+  const authenticator = new RequestAuthenticator({
+    mode: authModeOf(settings, liveConfig.current.auth),
+    clients: new ApiClients(resolveClients(liveConfig.current.clients, settings.secretFromEnvironment)),
+    nonces: backends.nonces,
+    ...(settings.adminToken === undefined ? {} : { adminToken: settings.adminToken }),
+    ...(settings.adminReadToken === undefined ? {} : { adminReadToken: settings.adminReadToken }),
+    now: () => clock.nowMs(),
+  });
   const consumers = new BehaviorConsumers({
     broker: backends.broker,
     events: channelEvents,
@@ -141,7 +153,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     deadLetterReplay,
     broker: backends.broker,
     metrics,
-    adminToken: settings.adminToken,
+    authenticator,
     startConsuming: (consumeOptions = {}) =>
       consumers.start(consumeOptions.concurrency ?? defaultConsumerConcurrency(backends.broker.kind)),
     replayDeadLetter: (id) => deadLetterReplay.replay(id),

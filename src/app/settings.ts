@@ -36,8 +36,12 @@ export const settingsSchema = z.object({
   DATABASE_URL: optional(urlWithScheme(['postgres', 'postgresql'])),
   /** Redis Streams, RabbitMQ or NATS JetStream by scheme; unset: an in-process queue. */
   BROKER_URL: optional(urlWithScheme(['redis', 'rediss', 'amqp', 'amqps', 'nats'])),
-  /** Bearer token of the admin endpoints; unset: they are open. */
+  /** Bearer token of every admin act (operators, Prometheus); unset with auth off: the admin routes are open. */
   ADMIN_TOKEN: optional(z.string()),
+  /** Bearer token of admin reads only (dashboards, Prometheus). */
+  ADMIN_READ_TOKEN: optional(z.string()),
+  /** `off` runs the API open on purpose; `on` forces signed requests; unset: the config file's \`auth\`. */
+  AUTH: optional(z.enum(['on', 'off'], { error: 'expected on or off' })),
   /** Names this deployment in shared services: Redis keys `NAMESPACE:…`, the broker's stream, queue and subject. */
   NAMESPACE: withDefault(z.string().regex(/^\S+$/, { error: 'expected a name without spaces' }), 'sc'),
   /** PostgreSQL schema of this deployment (the adapter's own default when unset). */
@@ -77,7 +81,7 @@ export const settingsSchema = z.object({
 });
 
 /** The environment as it comes: names to strings. */
-export type Environment = Readonly<Partial<Record<keyof z.input<typeof settingsSchema>, string>>>;
+export type Environment = Readonly<Partial<Record<keyof z.input<typeof settingsSchema>, string>> & Record<string, string | undefined>>;
 
 /** The settings in internal units. */
 export interface Settings {
@@ -85,6 +89,10 @@ export interface Settings {
   readonly databaseUrl?: string;
   readonly brokerUrl?: string;
   readonly adminToken?: string;
+  readonly adminReadToken?: string;
+  readonly auth?: 'on' | 'off';
+  /** The value of an environment variable the config names (a client's `secretEnv`). */
+  readonly secretFromEnvironment: (name: string) => string | undefined;
   readonly namespace: string;
   readonly databaseSchema?: string;
   readonly migrate: boolean;
@@ -115,6 +123,9 @@ export function readSettings(env: Readonly<Record<string, string | undefined>> =
     ...(s.DATABASE_URL === undefined ? {} : { databaseUrl: s.DATABASE_URL }),
     ...(s.BROKER_URL === undefined ? {} : { brokerUrl: s.BROKER_URL }),
     ...(s.ADMIN_TOKEN === undefined ? {} : { adminToken: s.ADMIN_TOKEN }),
+    ...(s.ADMIN_READ_TOKEN === undefined ? {} : { adminReadToken: s.ADMIN_READ_TOKEN }),
+    ...(s.AUTH === undefined ? {} : { auth: s.AUTH }),
+    secretFromEnvironment: (name) => unsetWhenEmpty(env[name]) as string | undefined,
     namespace: s.NAMESPACE,
     ...(s.DATABASE_SCHEMA === undefined ? {} : { databaseSchema: s.DATABASE_SCHEMA }),
     migrate: s.MIGRATE,
@@ -133,6 +144,6 @@ export function readSettings(env: Readonly<Record<string, string | undefined>> =
 /** Secrets and passwords in URLs never reach an error message. */
 function redact(variable: string, value: string | undefined): string {
   if (value === undefined) return '';
-  if (variable === 'ADMIN_TOKEN') return '***';
+  if (variable === 'ADMIN_TOKEN' || variable === 'ADMIN_READ_TOKEN') return '***';
   return value.replace(/\/\/([^:@/]+):([^@/]*)@/, '//$1:***@');
 }

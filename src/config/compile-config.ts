@@ -4,7 +4,9 @@ import { parseDurationMs } from '../domain/duration.js';
 import { type ErrorDetail, InvalidConfigError } from '../domain/errors.js';
 import type { TemplateDeclaration } from '../domain/strategy-template.js';
 import { formatTemplateRef, parseTemplateRef, type TemplateRef } from '../domain/template-ref.js';
-import { configSchema } from './config-schema.js';
+import type { ClientRateLimit } from '../access/auth/api-clients.js';
+import type { Scope } from '../access/auth/scopes.js';
+import { type ClientInput, configSchema } from './config-schema.js';
 import { type ChainLookup, checkActivityReferences, checkTemplateChains, checkWindow } from './declaration-checks.js';
 import { issuesToDetails } from './issue-path.js';
 
@@ -14,6 +16,17 @@ export interface StrategyConfig {
   readonly activities: readonly Activity[];
   readonly behaviorRules: readonly BehaviorRule[];
   readonly catalogPath?: string;
+  /** As the file says; unset leaves the choice to the process (see app/auth-mode.ts). */
+  readonly auth?: 'on' | 'off';
+  readonly clients: readonly ClientDeclaration[];
+}
+
+/** A client as declared: the name of the variable holding its secret, not the secret. */
+export interface ClientDeclaration {
+  readonly id: string;
+  readonly secretEnv: string;
+  readonly scopes: readonly Scope[];
+  readonly rateLimit?: ClientRateLimit;
 }
 
 /** What the running system offers beyond the file: processors and templates written in TypeScript. */
@@ -57,6 +70,8 @@ export function compileConfig(input: unknown, context: CompileContext): Strategy
       withinMs: parseDurationMs(rule.within) as number,
     })),
     ...(config.catalog === undefined ? {} : { catalogPath: config.catalog }),
+    ...(config.auth === undefined ? {} : { auth: config.auth }),
+    clients: config.clients.map(compileClient),
   };
 }
 
@@ -111,6 +126,17 @@ function checkReferences(raw: unknown, context: CompileContext): ErrorDetail[] {
     problems.push(...checkActivityReferences(references, path, lookup, () => [...templateChannels.keys()]));
   });
 
+  const clientIds = new Set<unknown>();
+  list(file.clients).forEach((value, i) => {
+    const client = record(value);
+    if (typeof client.id !== 'string') return;
+    if (clientIds.has(client.id)) problems.push({ path: `clients[${i}].id`, message: `duplicate client id '${client.id}'` });
+    clientIds.add(client.id);
+  });
+  if (file.auth === 'on' && list(file.clients).length === 0) {
+    problems.push({ path: 'clients', message: 'auth: on needs at least one client (admin routes alone can run on ADMIN_TOKEN with auth off)' });
+  }
+
   const ruleKeys = new Set<unknown>();
   list(file.behaviorRules).forEach((value, i) => {
     const rule = record(value);
@@ -143,6 +169,20 @@ function record(value: unknown): Record<string, unknown> {
 
 function list(value: unknown): readonly unknown[] {
   return Array.isArray(value) ? value : [];
+}
+
+function compileClient(client: ClientInput): ClientDeclaration {
+  return {
+    id: client.id,
+    secretEnv: client.secretEnv,
+    scopes: client.scopes as Scope[],
+    ...(client.rateLimit ? { rateLimit: compileRateLimit(client.rateLimit) } : {}),
+  };
+}
+
+function compileRateLimit(limit: NonNullable<ClientInput['rateLimit']>): ClientRateLimit {
+  const budget = (b: { max: number; within: string }) => ({ max: b.max, withinMs: parseDurationMs(b.within) as number });
+  return { ...budget(limit), ...(limit.perUser ? { perUser: budget(limit.perUser) } : {}) };
 }
 
 /** One validated activity from the file, in internal units. */

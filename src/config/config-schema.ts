@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isScope } from '../access/auth/scopes.js';
 import { parseDurationMs } from '../domain/duration.js';
 import { parseTemplateRef, TEMPLATE_ID, TEMPLATE_VERSION } from '../domain/template-ref.js';
 
@@ -110,8 +111,33 @@ export const behaviorRuleSchema = z.strictObject(
   { error: 'expected { key, type, count, within }' },
 );
 
+/** Env var names as POSIX shells accept them. */
+const envName = z.string({ error: 'expected the name of an environment variable' }).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+  error: 'expected the name of an environment variable (letters, digits and _, not starting with a digit)',
+});
+const scope = z.string({ error: 'expected a scope' }).refine((text) => isScope(text), {
+  error:
+    'expected a scope: events:<channelCode>, events:*, behaviors:write, users:read, assets:redeem, traces:read, admin:read or admin:write',
+});
+
+/** A client of the API. Its secret is never in the file: `secretEnv` names the variable holding it. */
+export const clientSchema = z.strictObject(
+  {
+    id: name,
+    secretEnv: envName,
+    scopes: z.array(scope, { error: 'expected a list of scopes' }).min(1, { error: 'expected at least one scope' }),
+    rateLimit: z
+      .strictObject({ max: wholeNumber(1), within: duration }, { error: 'expected { max, within } such as { max: 2000, within: 1s }' })
+      .optional(),
+  },
+  { error: 'expected { id, secretEnv, scopes, rateLimit? }' },
+);
+
 export const configSchema = z.strictObject(
   {
+    /** `on`: client routes need signed requests; unset: off, which only a loopback embedded server may run. */
+    auth: z.enum(['on', 'off'], { error: 'expected on or off' }).optional(),
+    clients: z.array(clientSchema, { error: 'expected a list of clients' }).default([]),
     templates: z.array(templateSchema, { error: 'expected a list of templates' }).default([]),
     activities: z.array(activitySchema, { error: 'expected a list of activities' }).default([]),
     behaviorRules: z.array(behaviorRuleSchema, { error: 'expected a list of behavior rules' }).default([]),
@@ -123,3 +149,4 @@ export const configSchema = z.strictObject(
 export type ConfigInput = z.input<typeof configSchema>;
 export type ActivityInput = z.input<typeof activitySchema>;
 export type TemplateInput = z.input<typeof templateSchema>;
+export type ClientInput = z.output<typeof clientSchema>;

@@ -19,8 +19,8 @@ export interface SignedRequestParts {
   readonly method: string;
   /** The request target as sent: path and query string, e.g. `/v1/activities?limit=5`. */
   readonly pathWithQuery: string;
-  /** The raw body bytes as sent (empty for a request without a body). */
-  readonly body: string | Uint8Array;
+  /** Hex SHA-256 of the raw body bytes as sent (of nothing, for a request without a body). */
+  readonly bodySha256: string;
 }
 
 export function sha256Hex(body: string | Uint8Array): string {
@@ -28,9 +28,7 @@ export function sha256Hex(body: string | Uint8Array): string {
 }
 
 export function signingString(parts: SignedRequestParts): string {
-  return [SIGNATURE_VERSION, parts.timestamp, parts.nonce, parts.method.toUpperCase(), parts.pathWithQuery, sha256Hex(parts.body)].join(
-    ':',
-  );
+  return [SIGNATURE_VERSION, parts.timestamp, parts.nonce, parts.method.toUpperCase(), parts.pathWithQuery, parts.bodySha256].join(':');
 }
 
 /** The hex HMAC-SHA256 of the signing string under `secret`. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { computeSignature, formatSignatureHeader } from './request-signature.js';
+import { computeSignature, formatSignatureHeader, sha256Hex } from './request-signature.js';
 
 export interface RequestToSign {
   readonly clientId: string;
@@ -16,7 +16,13 @@ export interface RequestToSign {
 export function signRequestHeaders(request: RequestToSign): Record<string, string> {
   const timestamp = String(Math.floor((request.nowMs ?? Date.now()) / 1000));
   const nonce = request.nonce ?? randomBytes(16).toString('hex');
-  const parts = { timestamp, nonce, method: request.method, pathWithQuery: request.pathWithQuery, body: request.body ?? '' };
+  const parts = {
+    timestamp,
+    nonce,
+    method: request.method,
+    pathWithQuery: request.pathWithQuery,
+    bodySha256: sha256Hex(request.body ?? ''),
+  };
   return {
     'x-sc-client': request.clientId,
     'x-sc-timestamp': timestamp,

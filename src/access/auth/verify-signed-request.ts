@@ -20,7 +20,8 @@ export interface SignedRequest {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly method: string;
   readonly pathWithQuery: string;
-  readonly body: string | Uint8Array;
+  /** Hex SHA-256 of the raw body as received. */
+  readonly bodySha256: string;
 }
 
 export interface VerificationDeps {
@@ -80,7 +81,7 @@ export async function verifySignedRequest(request: SignedRequest, deps: Verifica
     ]);
   }
   const digests = parseSignatureHeader(signature);
-  const parts = { timestamp, nonce, method: request.method, pathWithQuery: request.pathWithQuery, body: request.body };
+  const parts = { timestamp, nonce, method: request.method, pathWithQuery: request.pathWithQuery, bodySha256: request.bodySha256 };
   if (!digests || !signatureMatches(client.secrets, parts, digests)) {
     throw new AuthenticationError('bad_signature', 'the signature does not match this request under any secret of the client', [
       { path: `headers.${HEADER.signature}`, message: 'expected v1=<hex HMAC-SHA256 of the signing string>' },

@@ -1,4 +1,12 @@
 import type { App } from '../../app/app-options.js';
+import type { RequestAuthenticator } from '../auth/request-authenticator.js';
+
+function authLine(authenticator: RequestAuthenticator): string {
+  if (authenticator.mode === 'on') {
+    return `  auth:     on, ${authenticator.clients.size} client(s): every route but /healthz and /docs needs a signed request or an admin token`;
+  }
+  return '  auth:     OFF: open to anyone who can reach it (fine on loopback; see README, Credentials)';
+}
 
 /** What `serve` prints once listening: where it runs, on what, and the sample play to try with curl. */
 export async function serveBanner(app: App, address: string, consuming: boolean): Promise<string> {
@@ -13,8 +21,11 @@ export async function serveBanner(app: App, address: string, consuming: boolean)
     `strategy-center is listening on ${address}`,
     `  config:   ${app.config.path} (${app.templates.list().length} template(s), ${activities.length} activity(ies), ${app.config.behaviorRules.length} behavior rule(s))`,
     `  backends: state=${app.backends.state} records=${app.backends.records} broker=${app.backends.broker}${consuming ? ' (consuming)' : ''}`,
+    authLine(app.authenticator),
     '',
-    'Try the sample play:',
+    app.authenticator.mode === 'on'
+      ? `Sign each request (the curl lines below need the X-SC-* headers it prints): strategy-center sign --client <id> POST /v1/channels/<channel>/events --data '{"userId":"u1"}' --url ${address}`
+      : 'Try the sample play:',
     ...(rule
       ? [
           `  for i in 1 2 3; do curl -s -XPOST ${address}/v1/behaviors -H 'content-type: application/json' \\`,

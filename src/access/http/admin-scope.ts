@@ -1,27 +1,31 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { UnauthorizedError } from '../../domain/errors.js';
+import type { RequestAuthenticator } from '../auth/request-authenticator.js';
+import { CLIENT_SECURITY } from './client-scope.js';
+import { hashBodyAsItArrives, signedRequestOf } from './request-credentials.js';
 import { errorResponses } from './schemas/common.js';
 
-/** The OpenAPI security scheme of the admin routes. */
+/** The OpenAPI security scheme of the admin bearer tokens. */
 export const ADMIN_SECURITY = 'adminToken';
 
+const READS = new Set(['GET', 'HEAD']);
+
 /**
- * Makes `scope` (an encapsulated fastify context) the admin scope: one `onRequest` hook refuses a
- * request without `Authorization: Bearer <token>` before routing reaches any handler, and every
- * route registered in it is documented as needing the token. A route outside this scope is public,
- * and the route test enumerates every route against the list of public ones. With no token set
- * the admin routes are open (the embedded default).
+ * Makes `scope` (an encapsulated fastify context) the admin scope: one hook refuses, before any
+ * handler runs, a request that is not an admin act of its caller — reads need `admin:read` (the
+ * read-only token, or a client with the scope), everything else `admin:write` (the admin token, or
+ * a client with the scope). Every route registered in it is documented as needing them. With auth
+ * off and no token configured the admin routes are open (the embedded default).
  */
-export function protectAdminScope(scope: FastifyInstance, token: string | undefined): void {
+export function protectAdminScope(scope: FastifyInstance, authenticator: RequestAuthenticator): void {
   scope.addHook('onRoute', (route) => {
     route.schema = {
       ...route.schema,
-      security: [{ [ADMIN_SECURITY]: [] }],
-      response: { ...(route.schema?.response as object | undefined), ...errorResponses(401) },
+      security: [{ [ADMIN_SECURITY]: [] }, { [CLIENT_SECURITY]: [] }],
+      response: { ...(route.schema?.response as object | undefined), ...errorResponses(401, 403) },
     };
   });
-  scope.addHook('onRequest', async (request: FastifyRequest) => {
-    if (token === undefined) return;
-    if (request.headers.authorization !== `Bearer ${token}`) throw new UnauthorizedError();
+  if (authenticator.mode === 'on') scope.addHook('preParsing', hashBodyAsItArrives);
+  scope.addHook('preValidation', async (request: FastifyRequest) => {
+    request.caller = await authenticator.admin(signedRequestOf(request), READS.has(request.method) ? 'admin:read' : 'admin:write');
   });
 }

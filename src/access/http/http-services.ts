@@ -9,6 +9,7 @@ import type { Explainer } from '../../service/explain.js';
 import type { TemplateAdmin } from '../../service/template-admin.js';
 import type { TemplateRegistry } from '../../service/template-registry.js';
 import type { UserRights } from '../../service/user-rights.js';
+import type { RequestAuthenticator } from '../auth/request-authenticator.js';
 import type { BehaviorIntake } from '../behavior-intake.js';
 import type { Metrics } from '../metrics.js';
 
@@ -31,8 +32,8 @@ export interface HttpServices {
   readonly changeLog: ChangeLog;
   readonly metrics: Metrics;
   readonly backends: { readonly state: string; readonly records: string; readonly broker: string };
-  /** Bearer token of the admin scope; undefined leaves it open. */
-  readonly adminToken: string | undefined;
+  /** Who may call which route: signed client requests, admin tokens, or open (auth off). */
+  readonly authenticator: RequestAuthenticator;
 }
 
 /** The options every route plugin receives. */

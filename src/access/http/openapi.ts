@@ -3,11 +3,14 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { ADMIN_SECURITY } from './admin-scope.js';
+import { CLIENT_SECURITY } from './client-scope.js';
 
 const DESCRIPTION = `The public contract of strategy-center. Every error answers
 \`{ "error": { "code", "message", "details": [{ "path", "message" }] } }\` with the path of each bad field
-(\`body.userId\`, \`query.now\`, \`body.benefit.stock\`). Admin routes need \`Authorization: Bearer <ADMIN_TOKEN>\`
-when the server runs with ADMIN_TOKEN set.`;
+(\`body.userId\`, \`query.now\`, \`body.benefit.stock\`). With auth on, every route but
+\`/healthz\` needs a signed request from a client holding the route's scope (see the signedRequest
+security scheme); admin routes also take \`Authorization: Bearer <ADMIN_TOKEN>\` (or ADMIN_READ_TOKEN for
+reads). On the embedded default (loopback, auth off) the API is open.`;
 
 /**
  * The OpenAPI 3.1 document, generated from the schemas in the route options, at `/openapi.json`,
@@ -27,7 +30,18 @@ export function registerOpenApi(http: FastifyInstance, version: string): void {
       ],
       components: {
         securitySchemes: {
-          [ADMIN_SECURITY]: { type: 'http', scheme: 'bearer', description: 'the ADMIN_TOKEN the server runs with' },
+          [ADMIN_SECURITY]: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'ADMIN_TOKEN (every admin act) or ADMIN_READ_TOKEN (admin reads and /metrics)',
+          },
+          [CLIENT_SECURITY]: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-SC-Signature',
+            description:
+              'A signed request (with auth on): X-SC-Client, X-SC-Timestamp (unix seconds), X-SC-Nonce and X-SC-Signature: v1=<hex HMAC-SHA256 of "v1:{timestamp}:{nonce}:{METHOD}:{path with query}:{hex sha256 of the raw body}" under the client secret>. Accepted within 300 s, each nonce once. The client needs the scope the route names (events:<channelCode>, behaviors:write, users:read, assets:redeem, traces:read, admin:read, admin:write).',
+          },
         },
       },
     },

@@ -6,6 +6,7 @@ import type { DeadLetterStore } from '../../domain/ports/dead-letter-store.js';
 import type { EventFingerprints } from '../../domain/ports/event-fingerprints.js';
 import type { InstanceStore } from '../../domain/ports/instance-store.js';
 import type { LockStore } from '../../domain/ports/lock-store.js';
+import type { NonceStore } from '../../domain/ports/nonce-store.js';
 import type { RightsLedger } from '../../domain/ports/rights-ledger.js';
 import type { SoldOutMarks } from '../../domain/ports/sold-out-marks.js';
 import type { TemplateStore } from '../../domain/ports/template-store.js';
@@ -22,6 +23,8 @@ export interface StateBackend {
   readonly eventFingerprints: EventFingerprints;
   /** Sold-out hints of the benefit pools: shared through Redis with REDIS_URL, else this process's own. */
   readonly soldOutMarks: SoldOutMarks;
+  /** Nonces of signed client requests, shared by every API process on Redis. */
+  readonly nonces: NonceStore;
   /** Redis pub/sub with REDIS_URL, else in-process; used when the records have no feed of their own. */
   readonly changeFeed: ChangeFeed;
   close(): Promise<void>;

@@ -7,6 +7,7 @@ import { MemoryDeadLetterStore } from '../../infra/memory/memory-dead-letter-sto
 import { MemoryEventFingerprints } from '../../infra/memory/memory-event-fingerprints.js';
 import { MemoryInstanceStore } from '../../infra/memory/memory-instance-store.js';
 import { MemoryLockStore } from '../../infra/memory/memory-lock-store.js';
+import { MemoryNonceStore } from '../../infra/memory/memory-nonce-store.js';
 import { MemoryRightsLedger } from '../../infra/memory/memory-rights-ledger.js';
 import { MemorySoldOutMarks } from '../../infra/memory/memory-sold-out-marks.js';
 import { MemoryTemplateStore } from '../../infra/memory/memory-template-store.js';
@@ -23,6 +24,7 @@ export function memoryState(): StateBackend {
     traces: new MemoryTraceStore(),
     eventFingerprints: new MemoryEventFingerprints(),
     soldOutMarks: new MemorySoldOutMarks(),
+    nonces: new MemoryNonceStore(),
     changeFeed: new MemoryChangeFeed(),
     close: async () => {},
   };

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { createRedisAdapters } from '../../infra/redis/redis-adapters.js';
 import { RedisEventFingerprints } from '../../infra/redis/redis-event-fingerprints.js';
 import { RedisSoldOutMarks } from '../../infra/redis/redis-sold-out-marks.js';
+import { RedisNonceStore } from '../../infra/redis/redis-nonce-store.js';
 import { retrying } from '../../service/retry.js';
 import type { StateBackend } from './backends.js';
 
@@ -23,6 +24,7 @@ export function redisState(url: string, namespace: string, logger: Logger | unde
     changeFeed: redis.changeFeed,
     eventFingerprints: retrying(new RedisEventFingerprints(redis.redis, { prefix })),
     soldOutMarks: new RedisSoldOutMarks(redis.redis, { prefix }),
+    nonces: retrying(new RedisNonceStore(redis.redis, { prefix })),
     close: () => redis.close(),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiClients } from '../../../src/access/auth/api-clients.js';
-import { parseSignatureHeader, signingString } from '../../../src/access/auth/request-signature.js';
+import { parseSignatureHeader, sha256Hex, signingString } from '../../../src/access/auth/request-signature.js';
 import { grants, isScope } from '../../../src/access/auth/scopes.js';
 import { signRequestHeaders } from '../../../src/access/auth/sign-request-headers.js';
 import { MAX_CLOCK_SKEW_S, type SignedRequest, verifySignedRequest } from '../../../src/access/auth/verify-signed-request.js';
@@ -27,7 +27,7 @@ function clients(secrets: readonly string[] = [EXAMPLE.secret]): ApiClients {
 }
 
 function request(headers: Record<string, string>, overrides: Partial<SignedRequest> = {}): SignedRequest {
-  return { headers, method: EXAMPLE.method, pathWithQuery: EXAMPLE.pathWithQuery, body: EXAMPLE.body, ...overrides };
+  return { headers, method: EXAMPLE.method, pathWithQuery: EXAMPLE.pathWithQuery, bodySha256: sha256Hex(EXAMPLE.body), ...overrides };
 }
 
 function signed(secrets: readonly string[] = [EXAMPLE.secret], nowMs = NOW_MS, nonce?: string): Record<string, string> {
@@ -54,6 +54,7 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 describe('the v1 request signature', () => {
   it('signs the documented string, matching an independent HMAC-SHA256', () => {
     const headers = signed([EXAMPLE.secret], NOW_MS, EXAMPLE.nonce);
+    expect(sha256Hex(EXAMPLE.body)).toBe(EXAMPLE.bodySha256);
     expect(signingString({ ...EXAMPLE })).toBe(`v1:1767225600:3f9a1c0e7b2d4a55:POST:/v1/channels/home_banner/events:${EXAMPLE.bodySha256}`);
     expect(headers).toEqual({
       'x-sc-client': 'web-bff',
@@ -83,7 +84,7 @@ describe('the v1 request signature', () => {
     for (let i = 0; i < 200; i++) {
       const headers = signed();
       // A body, path, method or secret other than the signed one.
-      count(await refusal(verifySignedRequest(request(headers, { body: `${EXAMPLE.body} ` }), deps)));
+      count(await refusal(verifySignedRequest(request(headers, { bodySha256: sha256Hex(`${EXAMPLE.body} `) }), deps)));
       count(await refusal(verifySignedRequest(request(signed(['a-guessed-secret-of-some-length'])), deps)));
       // Signed too long ago, or too far ahead.
       const skew = (MAX_CLOCK_SKEW_S + 1 + i) * 1000;

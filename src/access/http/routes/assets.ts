@@ -5,7 +5,7 @@ import { redeemRoute } from '../schemas/assets.js';
 
 /** `POST /v1/assets/:assetId/redeem` → service/user-rights.ts. */
 export const assetRoutes: FastifyPluginAsyncZod<RouteOptions> = async (http, { services }) => {
-  http.post('/v1/assets/:assetId/redeem', { schema: redeemRoute }, async (request) =>
+  http.post('/v1/assets/:assetId/redeem', { schema: redeemRoute, config: { scope: 'assets:redeem' } }, async (request) =>
     toPublicAsset(await services.rights.redeem(request.params.assetId), Date.now()),
   );
 };

@@ -9,7 +9,7 @@ export const behaviorBatchRoutes: FastifyPluginAsyncZod<RouteOptions> = async (h
   http.addContentTypeParser('application/x-ndjson', { parseAs: 'string', bodyLimit: MAX_BATCH_BODY_BYTES }, (_request, body, done) =>
     done(null, body),
   );
-  http.post('/v1/behaviors/batch', { schema: behaviorBatchRoute, bodyLimit: MAX_BATCH_BODY_BYTES }, async (request, reply) => {
+  http.post('/v1/behaviors/batch', { schema: behaviorBatchRoute, bodyLimit: MAX_BATCH_BODY_BYTES, config: { scope: 'behaviors:write' } }, async (request, reply) => {
     const format = request.headers['content-type']?.startsWith('application/x-ndjson') ? 'ndjson' : 'json';
     const items = parseBehaviorBatch(request.body, format);
     const answer = await recordBehaviorBatch(services.intake, items);

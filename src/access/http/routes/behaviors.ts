@@ -4,7 +4,7 @@ import { behaviorRoute } from '../schemas/behaviors.js';
 
 /** `POST /v1/behaviors` → access/behavior-intake.ts (rule counting, then the broker). */
 export const behaviorRoutes: FastifyPluginAsyncZod<RouteOptions> = async (http, { services }) => {
-  http.post('/v1/behaviors', { schema: behaviorRoute }, async (request, reply) => {
+  http.post('/v1/behaviors', { schema: behaviorRoute, config: { scope: 'behaviors:write' } }, async (request, reply) => {
     const { at, ...behavior } = request.body;
     const result = await services.intake.record({ ...behavior, ...(at === undefined ? {} : { atMs: Date.parse(at) }) });
     services.metrics.behaviors.inc({ type: behavior.type, fired: String(result.fired.length > 0) });

@@ -5,7 +5,7 @@ import { traceRoute } from '../schemas/event-traces.js';
 
 /** `GET /v1/events/:eventId/trace` → the trace store (the export of every event is an admin route). */
 export const eventTraceRoutes: FastifyPluginAsyncZod<RouteOptions> = async (http, { services }) => {
-  http.get('/v1/events/:eventId/trace', { schema: traceRoute }, async (request) => {
+  http.get('/v1/events/:eventId/trace', { schema: traceRoute, config: { scope: 'traces:read' } }, async (request) => {
     const { eventId } = request.params;
     const chains = await services.traces.byEvent(eventId);
     if (chains.length === 0) throw new NotFoundError('event trace', eventId);

@@ -55,11 +55,13 @@ export const errorBody = z
 
 const ERROR_MEANINGS = {
   400: 'invalid input: each bad field is named in `details`',
-  401: 'missing or wrong bearer token (admin endpoints, when ADMIN_TOKEN is set)',
+  401: 'not authenticated: code missing_signature, bad_signature, expired, replayed or unknown_client (signed requests), unauthorized (admin bearer token)',
+  403: 'forbidden_scope: the caller lacks the scope named in the message',
   404: 'no such resource',
   409: 'conflict with recorded state',
   413: 'body too large',
   415: 'body not sent as application/json',
+  429: 'rate_limited: too many requests; retry after the Retry-After header',
   503: 'a backend is unavailable; retry',
 } as const;
 

@@ -1,0 +1,32 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RequestAuthenticator } from '../auth/request-authenticator.js';
+import { hashBodyAsItArrives, resolveScope, signedRequestOf } from './request-credentials.js';
+import { errorResponses } from './schemas/common.js';
+
+/** The OpenAPI security scheme of the client routes. */
+export const CLIENT_SECURITY = 'signedRequest';
+
+/**
+ * Makes `scope` the client scope: every route registered in it must name the scope it needs
+ * (`config.scope`) or the server refuses to start, and one `preValidation` hook — after the body is
+ * read and hashed, before it is validated, so an unauthenticated caller learns nothing of the
+ * schema — checks the signature and the scope. With auth off the routes are open and no hook runs.
+ */
+export function protectClientScope(scope: FastifyInstance, authenticator: RequestAuthenticator): void {
+  scope.addHook('onRoute', (route) => {
+    if (route.config?.scope === undefined) {
+      throw new Error(`route ${String(route.method)} ${route.url} names no scope (config.scope): every client route must`);
+    }
+    route.schema = {
+      ...route.schema,
+      security: [{ [CLIENT_SECURITY]: [] }],
+      response: { ...(route.schema?.response as object | undefined), ...errorResponses(401, 403) },
+    };
+  });
+  if (authenticator.mode === 'off') return;
+  scope.addHook('preParsing', hashBodyAsItArrives);
+  scope.addHook('preValidation', async (request: FastifyRequest) => {
+    const needed = resolveScope(request.routeOptions.config.scope as NonNullable<typeof request.routeOptions.config.scope>, request.params);
+    request.caller = await authenticator.client(signedRequestOf(request), needed);
+  });
+}
