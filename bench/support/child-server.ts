@@ -25,7 +25,8 @@ export async function spawnServer(
   // BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the server under load.
   const nodeArgs = [...(extra.nodeArgs ?? []), ...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
   const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--config', configPath, '--port', '0', ...(extra.args ?? [])], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    // Issuance is measured without the front door; `auth` in the bench's own config turns it on.
+    env: { ...process.env, LOG_LEVEL: 'warn', AUTH: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { RequestAuthenticator } from '../access/auth/request-authenticator.js';
 import type { BehaviorIntake } from '../access/behavior-intake.js';
+import type { RateLimitStore } from '../access/http/client-rate-limits.js';
 import type { Metrics } from '../access/metrics.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { ActivityRepository } from '../domain/ports/activity-repository.js';
@@ -80,6 +81,7 @@ export interface App {
   readonly metrics: Metrics;
   /** Who may call which route; built from the config's clients, the admin tokens and AUTH. */
   readonly authenticator: RequestAuthenticator;
+  readonly rateLimits: RateLimitStore;
   /** Starts consuming behavior events from the broker (workers). */
   startConsuming(options?: { concurrency?: number }): Promise<void>;
   /** Publishes a dead letter's original message again; it must parse now. */

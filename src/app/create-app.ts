@@ -154,6 +154,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     broker: backends.broker,
     metrics,
     authenticator,
+    rateLimits: { nameSpace: `${settings.namespace}:ratelimit:`, ...(backends.rateLimitRedis ? { redis: backends.rateLimitRedis } : {}) },
     startConsuming: (consumeOptions = {}) =>
       consumers.start(consumeOptions.concurrency ?? defaultConsumerConcurrency(backends.broker.kind)),
     replayDeadLetter: (id) => deadLetterReplay.replay(id),

@@ -127,7 +127,16 @@ export const clientSchema = z.strictObject(
     secretEnv: envName,
     scopes: z.array(scope, { error: 'expected a list of scopes' }).min(1, { error: 'expected at least one scope' }),
     rateLimit: z
-      .strictObject({ max: wholeNumber(1), within: duration }, { error: 'expected { max, within } such as { max: 2000, within: 1s }' })
+      .strictObject(
+        {
+          max: wholeNumber(1),
+          within: duration,
+          perUser: z
+            .strictObject({ max: wholeNumber(1), within: duration }, { error: 'expected { max, within } such as { max: 20, within: 1m }' })
+            .optional(),
+        },
+        { error: 'expected { max, within, perUser? } such as { max: 2000, within: 1s }' },
+      )
       .optional(),
   },
   { error: 'expected { id, secretEnv, scopes, rateLimit? }' },

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'unauthorized'
   | AuthenticationFailure
   | 'forbidden_scope'
+  | 'rate_limited'
   | 'lock_lost'
   | 'fenced_write'
   | 'unavailable'
@@ -90,6 +91,18 @@ export class ForbiddenScopeError extends StrategyCenterError {
       details: [{ path: 'scope', message: `needs '${scope}'` }],
     });
     this.scope = scope;
+  }
+}
+
+/** A caller went over its rate limit; it may send again after `retryAfterS`. */
+export class RateLimitedError extends StrategyCenterError {
+  readonly retryAfterS: number;
+
+  constructor(what: string, max: number, windowMs: number, retryAfterS: number) {
+    super('rate_limited', `rate limit of ${what} reached: ${max} requests per ${windowMs} ms; retry after ${retryAfterS} s`, {
+      details: [{ path: 'rateLimit', message: `${max} per ${windowMs} ms for ${what}` }],
+    });
+    this.retryAfterS = retryAfterS;
   }
 }
 

@@ -17,7 +17,8 @@ export async function spawnCli(
   options: { env?: NodeJS.ProcessEnv; ready: RegExp; timeoutMs?: number },
 ): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string; stop(signal?: NodeJS.Signals): Promise<number | null> }> {
   const child = spawn(process.execPath, [CLI, ...args], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...options.env },
+    // Test servers keep real records but listen on loopback: open on purpose unless a test says otherwise.
+    env: { ...process.env, LOG_LEVEL: 'warn', AUTH: 'off', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -6,7 +6,17 @@ export interface ApiClient {
   /** Never logged, answered or recorded: only HMAC keys. */
   readonly secrets: readonly string[];
   readonly scopes: ReadonlySet<Scope>;
-  readonly rateLimit?: { readonly max: number; readonly withinMs: number };
+  readonly rateLimit?: ClientRateLimit;
+}
+
+export interface RequestBudget {
+  readonly max: number;
+  readonly withinMs: number;
+}
+
+/** Requests a client may send: in all, and on events per user of that client. */
+export interface ClientRateLimit extends RequestBudget {
+  readonly perUser?: RequestBudget;
 }
 
 /** The clients in force: the file's, replaced whole when the configuration changes. */

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { type ErrorCode, StrategyCenterError } from '../../domain/errors.js';
+import { type ErrorCode, RateLimitedError, StrategyCenterError } from '../../domain/errors.js';
 
 /** HTTP statuses are chosen here and nowhere else. */
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
@@ -14,6 +14,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   replayed: 401,
   unknown_client: 401,
   forbidden_scope: 403,
+  rate_limited: 429,
   lock_lost: 503,
   fenced_write: 409,
   unavailable: 503,
@@ -64,6 +65,7 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
 
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { status, body } = errorResponse(error);
+  if (error instanceof RateLimitedError) reply.header('retry-after', String(error.retryAfterS));
   if (status >= 500) request.log.error({ err: error }, 'request failed');
   return reply.status(status).send(body);
 }

@@ -12,6 +12,7 @@ import type { UserRights } from '../../service/user-rights.js';
 import type { RequestAuthenticator } from '../auth/request-authenticator.js';
 import type { BehaviorIntake } from '../behavior-intake.js';
 import type { Metrics } from '../metrics.js';
+import type { RateLimitStore } from './client-rate-limits.js';
 
 /**
  * What the HTTP routes may use: services and read ports, never an adapter (dependency-cruiser
@@ -34,6 +35,8 @@ export interface HttpServices {
   readonly backends: { readonly state: string; readonly records: string; readonly broker: string };
   /** Who may call which route: signed client requests, admin tokens, or open (auth off). */
   readonly authenticator: RequestAuthenticator;
+  /** Where client rate limits count: Redis shared by every API process, else this process. */
+  readonly rateLimits: RateLimitStore;
 }
 
 /** The options every route plugin receives. */

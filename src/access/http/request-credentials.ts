@@ -13,6 +13,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Every route of the client scope names the scope it needs; one that does not fails at start. */
     scope?: RouteScope;
+    /** The client's per-user rate limit applies (events: one user's clicks). */
+    limitPerUser?: boolean;
   }
   interface FastifyRequest {
     /** Who the request proved to be, once the scope's hook has run. */

@@ -27,7 +27,7 @@ export function registerRoutes(http: FastifyInstance, services: HttpServices): v
   http.register(healthRoutes, options);
 
   http.register(async (clients) => {
-    protectClientScope(clients, services.authenticator);
+    await protectClientScope(clients, services.authenticator, services.rateLimits);
     clients.register(channelEventRoutes, options);
     clients.register(behaviorRoutes, options);
     clients.register(behaviorBatchRoutes, options);

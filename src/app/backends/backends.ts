@@ -25,6 +25,8 @@ export interface StateBackend {
   readonly soldOutMarks: SoldOutMarks;
   /** Nonces of signed client requests, shared by every API process on Redis. */
   readonly nonces: NonceStore;
+  /** The Redis connection @fastify/rate-limit counts on, shared by every API process; absent in memory. */
+  readonly rateLimitRedis?: unknown;
   /** Redis pub/sub with REDIS_URL, else in-process; used when the records have no feed of their own. */
   readonly changeFeed: ChangeFeed;
   close(): Promise<void>;

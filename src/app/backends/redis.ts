@@ -25,6 +25,7 @@ export function redisState(url: string, namespace: string, logger: Logger | unde
     eventFingerprints: retrying(new RedisEventFingerprints(redis.redis, { prefix })),
     soldOutMarks: new RedisSoldOutMarks(redis.redis, { prefix }),
     nonces: retrying(new RedisNonceStore(redis.redis, { prefix })),
+    rateLimitRedis: redis.redis,
     close: () => redis.close(),
   };
 }

@@ -16,15 +16,19 @@ const publicOutcome = (outcome: Outcome) => (outcome.asset ? { ...outcome, asset
 
 /** `POST /v1/channels/:channelCode/events` → service/channel-events.ts. */
 export const channelEventRoutes: FastifyPluginAsyncZod<RouteOptions> = async (http, { services }) => {
-  http.post('/v1/channels/:channelCode/events', { schema: channelEventRoute, config: { scope: channelScope } }, async (request) => {
-    const { channelCode } = request.params;
-    const event = { channelCode, ...request.body };
-    const { dryRun, now } = request.query;
-    if (dryRun) {
-      const result = await services.channelEvents.dryRun(event, now === undefined ? undefined : Date.parse(now));
-      return { ...result, outcomes: result.outcomes.map(publicOutcome), dryRun: true as const };
-    }
-    const result = await services.channelEvents.handle(event, EVENT_PATHS);
-    return { ...result, outcomes: result.outcomes.map(publicOutcome) };
-  });
+  http.post(
+    '/v1/channels/:channelCode/events',
+    { schema: channelEventRoute, config: { scope: channelScope, limitPerUser: true } },
+    async (request) => {
+      const { channelCode } = request.params;
+      const event = { channelCode, ...request.body };
+      const { dryRun, now } = request.query;
+      if (dryRun) {
+        const result = await services.channelEvents.dryRun(event, now === undefined ? undefined : Date.parse(now));
+        return { ...result, outcomes: result.outcomes.map(publicOutcome), dryRun: true as const };
+      }
+      const result = await services.channelEvents.handle(event, EVENT_PATHS);
+      return { ...result, outcomes: result.outcomes.map(publicOutcome) };
+    },
+  );
 };
