@@ -8,9 +8,9 @@ import { runDemo } from './access/cli/demo.js';
 import { formatTable } from './access/cli/format-table.js';
 import { formatReplayReport, progressBar, replay } from './access/cli/replay.js';
 import { serveBanner } from './access/cli/serve-banner.js';
+import { formatSignedRequest } from './access/cli/sign.js';
 import { stopOnSignals } from './access/cli/stop-on-signals.js';
 import { validateConfigFile } from './access/cli/validate-config-file.js';
-import { formatSignedRequest } from './access/cli/sign.js';
 import { buildHttpServer } from './access/http/http-server.js';
 import { assertSafeToServe } from './app/auth-mode.js';
 import { resolveClients } from './app/client-credentials.js';
@@ -280,36 +280,42 @@ program
   .option('--secret-env <name>', "environment variable holding the secret (default: the client's secretEnv)")
   .option('-d, --data <json>', 'request body, exactly as it will be sent')
   .option('--url <url>', 'base URL of the API for the curl line', 'http://127.0.0.1:3000')
-  .action(async (method: string, path: string, options: { client: string; config: string; secretEnv?: string; data?: string; url: string }) => {
-    if (!path.startsWith('/')) fail(new InvalidInputError('the path must start with /', [{ path: 'path', message: `got '${path}'` }]));
-    let secretEnv = options.secretEnv;
-    if (secretEnv === undefined) {
-      const config = await validateConfigFile(options.config).catch(fail);
-      const declared = config.clients.find((client) => client.id === options.client);
-      if (!declared) {
-        const known = config.clients.map((client) => client.id).join(', ') || 'none';
-        fail(new InvalidInputError(`no client '${options.client}' in ${config.path}`, [{ path: '--client', message: `declared clients: ${known}` }]));
+  .action(
+    async (method: string, path: string, options: { client: string; config: string; secretEnv?: string; data?: string; url: string }) => {
+      if (!path.startsWith('/')) fail(new InvalidInputError('the path must start with /', [{ path: 'path', message: `got '${path}'` }]));
+      let secretEnv = options.secretEnv;
+      if (secretEnv === undefined) {
+        const config = await validateConfigFile(options.config).catch(fail);
+        const declared = config.clients.find((client) => client.id === options.client);
+        if (!declared) {
+          const known = config.clients.map((client) => client.id).join(', ') || 'none';
+          fail(
+            new InvalidInputError(`no client '${options.client}' in ${config.path}`, [
+              { path: '--client', message: `declared clients: ${known}` },
+            ]),
+          );
+        }
+        secretEnv = declared.secretEnv;
       }
-      secretEnv = declared.secretEnv;
-    }
-    let secrets: readonly string[] = [];
-    try {
-      secrets = resolveClients([{ id: options.client, secretEnv, scopes: [] }], settings().secretFromEnvironment)[0]?.secrets ?? [];
-    } catch (error) {
-      fail(error);
-    }
-    console.log(
-      formatSignedRequest({
-        clientId: options.client,
-        // During a rotation the new secret (the second) signs.
-        secrets: [secrets[secrets.length - 1] as string],
-        method,
-        pathWithQuery: path,
-        ...(options.data === undefined ? {} : { body: options.data }),
-        baseUrl: options.url,
-      }),
-    );
-  });
+      let secrets: readonly string[] = [];
+      try {
+        secrets = resolveClients([{ id: options.client, secretEnv, scopes: [] }], settings().secretFromEnvironment)[0]?.secrets ?? [];
+      } catch (error) {
+        fail(error);
+      }
+      console.log(
+        formatSignedRequest({
+          clientId: options.client,
+          // During a rotation the new secret (the second) signs.
+          secrets: [secrets[secrets.length - 1] as string],
+          method,
+          pathWithQuery: path,
+          ...(options.data === undefined ? {} : { body: options.data }),
+          baseUrl: options.url,
+        }),
+      );
+    },
+  );
 
 /** The PostgreSQL adapters alone (no migration, no pending check): `changes` and `migrate` need nothing else. */
 function openPostgres(url: string): Promise<Awaited<ReturnType<typeof createPostgresAdapters>>> {

@@ -1,11 +1,11 @@
+import type { ClientRateLimit } from '../access/auth/api-clients.js';
+import type { Scope } from '../access/auth/scopes.js';
 import type { Activity } from '../domain/activity.js';
 import type { BehaviorRule } from '../domain/behavior-rule.js';
 import { parseDurationMs } from '../domain/duration.js';
 import { type ErrorDetail, InvalidConfigError } from '../domain/errors.js';
 import type { TemplateDeclaration } from '../domain/strategy-template.js';
 import { formatTemplateRef, parseTemplateRef, type TemplateRef } from '../domain/template-ref.js';
-import type { ClientRateLimit } from '../access/auth/api-clients.js';
-import type { Scope } from '../access/auth/scopes.js';
 import { type ClientInput, configSchema } from './config-schema.js';
 import { type ChainLookup, checkActivityReferences, checkTemplateChains, checkWindow } from './declaration-checks.js';
 import { issuesToDetails } from './issue-path.js';
@@ -134,7 +134,10 @@ function checkReferences(raw: unknown, context: CompileContext): ErrorDetail[] {
     clientIds.add(client.id);
   });
   if (file.auth === 'on' && list(file.clients).length === 0) {
-    problems.push({ path: 'clients', message: 'auth: on needs at least one client (admin routes alone can run on ADMIN_TOKEN with auth off)' });
+    problems.push({
+      path: 'clients',
+      message: 'auth: on needs at least one client (admin routes alone can run on ADMIN_TOKEN with auth off)',
+    });
   }
 
   const ruleKeys = new Set<unknown>();

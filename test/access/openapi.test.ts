@@ -42,7 +42,7 @@ describe('the OpenAPI document', () => {
     expect((await api.get('/openapi.json')).body).toEqual(document);
   });
 
-  it('documents every route with its responses, error answers and the admin security scheme', () => {
+  it('documents every route with its responses, error answers and its security scheme', () => {
     const document = JSON.parse(readFileSync(COMMITTED, 'utf8')) as Document;
     const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
       Object.entries(methods).map(([method, operation]) => ({ route: `${method.toUpperCase()} ${path}`, operation })),
@@ -55,11 +55,20 @@ describe('the OpenAPI document', () => {
         route,
       ).toBe(true);
       if (operation.security) {
-        expect(operation.security, route).toEqual([{ adminToken: [] }]);
-        expect(statuses, route).toContain('401');
+        // Admin routes take a bearer token or a signed request; client routes a signed request.
+        expect([JSON.stringify([{ adminToken: [] }, { signedRequest: [] }]), JSON.stringify([{ signedRequest: [] }])], route).toContain(
+          JSON.stringify(operation.security),
+        );
+        expect(statuses, route).toEqual(expect.arrayContaining(['401', '403']));
       }
     }
-    expect(document.components).toMatchObject({ securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } });
+    expect(operations.filter(({ operation }) => !operation.security).map(({ route }) => route)).toEqual(['GET /healthz']);
+    expect(document.components).toMatchObject({
+      securitySchemes: {
+        adminToken: { type: 'http', scheme: 'bearer' },
+        signedRequest: { type: 'apiKey', in: 'header', name: 'X-SC-Signature' },
+      },
+    });
     const channelEvents = document.paths['/v1/channels/{channelCode}/events']?.post;
     expect(Object.keys(channelEvents?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400', '409']));
   });

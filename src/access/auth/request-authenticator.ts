@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { AuthenticationError, ForbiddenScopeError, UnauthorizedError } from '../../domain/errors.js';
+import { ForbiddenScopeError, UnauthorizedError } from '../../domain/errors.js';
 import type { NonceStore } from '../../domain/ports/nonce-store.js';
 import type { ApiClient, ApiClients } from './api-clients.js';
 import { grants, type Scope } from './scopes.js';
