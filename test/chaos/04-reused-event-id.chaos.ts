@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChildServer } from '../support/spawn-server.js';
 import { inParallel } from '../support/spawn-server.js';
-import { click, counterOf, Deployment, outcomeOf, VIEWED_ITEMS, waitUntil } from './support/deployment.js';
+import { chaosFetch, click, counterOf, Deployment, outcomeOf, VIEWED_ITEMS, waitUntil } from './support/deployment.js';
 import { SIZES } from './support/profile.js';
 import { recordScenario } from './support/results.js';
 
@@ -35,7 +35,7 @@ describe('4. the same idempotency key with a different payload', () => {
         Array.from({ length: SIZES.conflictingConcurrent }, (_, i) => click(on(i), 'contended', 'contended-click', { variant: i })),
       );
       const traces = await inParallel(pairs.length, 16, (i) =>
-        fetch(`${on(i).url}/v1/events/pair-${i}/trace`).then((r) => r.json() as Promise<{ chains: unknown[] }>),
+        chaosFetch(`${on(i).url}/v1/events/pair-${i}/trace`).then((r) => r.json() as Promise<{ chains: unknown[] }>),
       );
 
       // The broker: a preparation message repeated with other items, and a click message reusing an HTTP click's id.

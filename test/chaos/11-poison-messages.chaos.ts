@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BehaviorMessage } from '../../src/domain/ports/broker.js';
 import { inParallel } from '../support/spawn-server.js';
-import { Deployment, isRunning, post, VIEWED_ITEMS, waitUntil } from './support/deployment.js';
+import { chaosFetch, Deployment, isRunning, post, VIEWED_ITEMS, waitUntil } from './support/deployment.js';
 import { SIZES } from './support/profile.js';
 import { recordScenario } from './support/results.js';
 
@@ -50,7 +50,7 @@ describe('11. poison messages', () => {
           `${(await deployment.deadLetters()).length} dead letters, ${(await deployment.preparedUsers(healthy)).size} healthy prepared`,
       );
       const deadLetters = await deployment.deadLetters();
-      const listed = await fetch(`${servers[0]?.url}/v1/dead-letters?limit=1000`).then(
+      const listed = await chaosFetch(`${servers[0]?.url}/v1/dead-letters?limit=1000`).then(
         (r) => r.json() as Promise<{ deadLetters: unknown[] }>,
       );
       const lettered = deadLetters.map((letter) => (JSON.parse(letter.body) as BehaviorMessage).userId).sort();

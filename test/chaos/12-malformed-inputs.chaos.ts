@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { inParallel } from '../support/spawn-server.js';
-import { click, counterOf, Deployment, isRunning, outcomeOf, VIEWED_ITEMS, waitUntil } from './support/deployment.js';
+import { chaosFetch, click, counterOf, Deployment, isRunning, outcomeOf, VIEWED_ITEMS, waitUntil } from './support/deployment.js';
 import { malformedHttp, malformedMessages } from './support/malformed.js';
 import { SIZES } from './support/profile.js';
 import { recordScenario } from './support/results.js';
@@ -19,7 +19,7 @@ describe('12. malformed inputs over HTTP and the broker', () => {
       const answers = await inParallel(probes.length, 16, async (i) => {
         const probe = probes[i] as (typeof probes)[number];
         try {
-          const response = await fetch(`${server.url}${probe.path}`, {
+          const response = await chaosFetch(`${server.url}${probe.path}`, {
             method: probe.method,
             ...(probe.body === undefined ? {} : { body: probe.body, headers: { 'content-type': probe.contentType ?? 'application/json' } }),
           });

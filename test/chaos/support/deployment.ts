@@ -4,6 +4,7 @@ import { type App, createApp } from '../../../src/app/create-app.js';
 import type { BrokerAdapter } from '../../../src/infra/broker/broker-adapter.js';
 import { createBroker } from '../../../src/infra/broker/create-broker.js';
 import { createPostgresAdapters } from '../../../src/infra/postgres/postgres-adapters.js';
+import { signRequestHeaders } from '../../../src/access/auth/sign-request-headers.js';
 import { sampleConfigFile } from '../../support/sample-app.js';
 import { AMQP_URL, DATABASE_URL, NATS_URL, REDIS_URL, uniqueName } from '../../support/services.js';
 import { type ChildServer, inParallel, spawnServer } from '../../support/spawn-server.js';
@@ -15,6 +16,28 @@ export const POOL = 'coupon-10off';
 export const VIEWED_ITEMS = ['sku-001', 'sku-002', 'sku-001'];
 
 export const BROKER_URLS: Record<BrokerKind, string> = { redis: REDIS_URL, rabbitmq: AMQP_URL, nats: NATS_URL };
+
+/**
+ * The chaos suite runs with the front door on, as production does: every request is signed by this
+ * client, admin reads go with the admin token.
+ */
+const CHAOS_CLIENT = { id: 'chaos', secretEnv: 'CHAOS_CLIENT_SECRET', secret: 'chaos-client-secret-0123456789' };
+const CHAOS_ADMIN_TOKEN = 'chaos-admin-token';
+const AUTH_ENV = { AUTH: 'on', CHAOS_CLIENT_SECRET: CHAOS_CLIENT.secret, ADMIN_TOKEN: CHAOS_ADMIN_TOKEN };
+
+/** `fetch` as the chaos client: signed over the exact path and body sent. */
+export function chaosFetch(url: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+  const { pathname, search } = new URL(url);
+  const method = init.method ?? 'GET';
+  const signed = signRequestHeaders({
+    clientId: CHAOS_CLIENT.id,
+    secrets: [CHAOS_CLIENT.secret],
+    method,
+    pathWithQuery: `${pathname}${search}`,
+    ...(init.body === undefined ? {} : { body: init.body }),
+  });
+  return fetch(url, { ...init, method, headers: { ...init.headers, ...signed } });
+}
 
 type SampleConfig = Parameters<NonNullable<Parameters<typeof sampleConfigFile>[0]>>[0];
 
@@ -71,6 +94,16 @@ export class Deployment {
     const configPath = sampleConfigFile((config) => {
       const [activity] = config.activities;
       if (activity) activity.benefit.stock = 100_000;
+      Object.assign(config, {
+        auth: 'on',
+        clients: [
+          {
+            id: CHAOS_CLIENT.id,
+            secretEnv: CHAOS_CLIENT.secretEnv,
+            scopes: ['events:*', 'behaviors:write', 'users:read', 'assets:redeem', 'traces:read', 'admin:write'],
+          },
+        ],
+      });
       options.config?.(config);
     });
     const deployment = new Deployment(name, configPath, options.broker ? BROKER_URLS[options.broker] : undefined);
@@ -89,6 +122,7 @@ export class Deployment {
       BROKER_URL: this.brokerUrl ?? '',
       STRATEGY_CENTER_FAULTS: options.faults ?? '',
       LOG_LEVEL: 'warn',
+      ...AUTH_ENV,
       ...options.env,
     };
   }
@@ -104,7 +138,7 @@ export class Deployment {
   async control(): Promise<App> {
     this.#control ??= await createApp({
       configPath: this.configPath,
-      env: { REDIS_URL, DATABASE_URL, NAMESPACE: this.name, DATABASE_SCHEMA: this.name },
+      env: { REDIS_URL, DATABASE_URL, NAMESPACE: this.name, DATABASE_SCHEMA: this.name, ...AUTH_ENV },
     });
     return this.#control;
   }
@@ -242,7 +276,7 @@ export interface HttpAnswer {
 /** A JSON POST that never throws: a broken connection is status 0. */
 export async function post(url: string, body: unknown, options: { contentType?: string; raw?: boolean } = {}): Promise<HttpAnswer> {
   try {
-    const response = await fetch(url, {
+    const response = await chaosFetch(url, {
       method: 'POST',
       body: options.raw ? (body as string) : JSON.stringify(body),
       headers: { 'content-type': options.contentType ?? 'application/json' },
@@ -306,7 +340,7 @@ export async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number
 
 /** The sum of a Prometheus counter (all label sets matching `labels`) on a serve process. */
 export async function counterOf(server: ChildServer, metric: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await fetch(`${server.url}/metrics`)
+  const text = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${CHAOS_ADMIN_TOKEN}` } })
     .then((response) => response.text())
     .catch(() => '');
   let sum = 0;
