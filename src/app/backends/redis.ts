@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { createRedisAdapters } from '../../infra/redis/redis-adapters.js';
 import { RedisEventFingerprints } from '../../infra/redis/redis-event-fingerprints.js';
-import { RedisSoldOutMarks } from '../../infra/redis/redis-sold-out-marks.js';
 import { RedisNonceStore } from '../../infra/redis/redis-nonce-store.js';
+import { RedisSoldOutMarks } from '../../infra/redis/redis-sold-out-marks.js';
 import { retrying } from '../../service/retry.js';
 import type { StateBackend } from './backends.js';
 

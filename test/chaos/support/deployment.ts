@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { signRequestHeaders } from '../../../src/access/auth/sign-request-headers.js';
 import { type App, createApp } from '../../../src/app/create-app.js';
 import type { BrokerAdapter } from '../../../src/infra/broker/broker-adapter.js';
 import { createBroker } from '../../../src/infra/broker/create-broker.js';
 import { createPostgresAdapters } from '../../../src/infra/postgres/postgres-adapters.js';
-import { signRequestHeaders } from '../../../src/access/auth/sign-request-headers.js';
 import { sampleConfigFile } from '../../support/sample-app.js';
 import { AMQP_URL, DATABASE_URL, NATS_URL, REDIS_URL, uniqueName } from '../../support/services.js';
 import { type ChildServer, inParallel, spawnServer } from '../../support/spawn-server.js';
@@ -26,7 +26,10 @@ const CHAOS_ADMIN_TOKEN = 'chaos-admin-token';
 const AUTH_ENV = { AUTH: 'on', CHAOS_CLIENT_SECRET: CHAOS_CLIENT.secret, ADMIN_TOKEN: CHAOS_ADMIN_TOKEN };
 
 /** `fetch` as the chaos client: signed over the exact path and body sent. */
-export function chaosFetch(url: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+export function chaosFetch(
+  url: string,
+  init: { method?: string; body?: string; headers?: Record<string, string> } = {},
+): Promise<Response> {
   const { pathname, search } = new URL(url);
   const method = init.method ?? 'GET';
   const signed = signRequestHeaders({
