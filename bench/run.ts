@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { type AuthResult, benchAuth } from './phases/auth.js';
 import { benchCeiling, type CeilingResult } from './phases/ceiling.js';
 import { benchEngine, type EngineResult } from './phases/engine.js';
 import { benchIntake, type IntakeOptions, type IntakeResult } from './phases/intake.js';
@@ -43,6 +44,7 @@ const PIPELINE_CONCURRENCY = 256;
 
 const SIZES = {
   engine: { dispatches: scale(30_000), rounds: 5 },
+  auth: { requests: scale(20_000), rounds: 5 },
   ceiling: { seconds: quick ? 1 : 4, warmupSeconds: 0.5, batch: 100, loops: 8 },
   pipeline: { events: scale(12_000), warmupEvents: scale(1_000), concurrency: PIPELINE_CONCURRENCY, publishers: 256 },
   peer: { events: scale(12_000), warmupEvents: scale(1_000), concurrency: CONCURRENCY, publishers: 256 },
@@ -86,7 +88,7 @@ async function main(): Promise<number> {
     console.log(`note: load average is ${loadBefore.join(' ')} on ${machine.cpus} cores before the start; figures will be noisy`);
   }
 
-  const phases = 10;
+  const phases = 11;
   let index = 0;
   // Other work may share these services (a test suite restarting Redis, say): a phase that fails,
   // or during which Redis restarted, runs once more, and the output says why.
@@ -125,6 +127,11 @@ async function main(): Promise<number> {
     'engine',
     () => benchEngine(SIZES.engine),
     (r) => `${fmt(r.nsPerStep)} ns/step, ${fmt(r.nsPerDispatch.steps5 / 1000, 1)} µs per 5-step dispatch`,
+  );
+  const auth = await phase(
+    'front door (signed requests)',
+    () => benchAuth(SIZES.auth),
+    (r) => `${fmt(r.usPerVerification, 1)} µs to verify, ${fmt(r.usPerSigning, 1)} µs to sign`,
   );
   const ceiling = await phase(
     'ceiling (bare ioredis, pipelined)',
@@ -290,6 +297,7 @@ async function main(): Promise<number> {
           embedded,
         },
     engine,
+    auth,
     ratios,
     targets,
   };
@@ -300,7 +308,7 @@ async function main(): Promise<number> {
   const resultsFile = join(resultsDir, 'latest.json');
   writeFileSync(resultsFile, `${JSON.stringify(report, null, 2)}\n`);
 
-  console.log(`\n${measurementsTable({ engine, ceiling, pipeline, peer, otherBrokers, intake, issuance, embedded })}`);
+  console.log(`\n${measurementsTable({ engine, auth, ceiling, pipeline, peer, otherBrokers, intake, issuance, embedded })}`);
   console.log(`\n${hotPoolTable(ledger, issuance)}`);
   console.log(`\n${targetsTable(targets)}`);
   if (!failed(ceiling) && !failed(pipeline) && !('skipped' in pipeline)) {
@@ -314,7 +322,7 @@ async function main(): Promise<number> {
   );
   console.log(`\nwritten to ${resultsFile} in ${report.durationSec} s`);
   redis.disconnect();
-  const errors = [engine, ceiling, pipeline, peer, ledger, intake, issuance, embedded].filter(failed);
+  const errors = [engine, auth, ceiling, pipeline, peer, ledger, intake, issuance, embedded].filter(failed);
   return errors.length > 0 ? 1 : 0;
 }
 
@@ -348,6 +356,7 @@ function meets(value: number | null, check: (value: number) => boolean): boolean
 
 function measurementsTable(r: {
   engine: EngineResult | Failed;
+  auth: AuthResult | Failed;
   ceiling: CeilingResult | Failed;
   pipeline: PipelineResult | Failed;
   peer: PeerResult | Failed;
@@ -403,6 +412,18 @@ function measurementsTable(r: {
       'default bounds, full: its bookkeeping',
     ]);
   }
+  if (failed(r.auth)) missing('front door', r.auth);
+  else
+    rows.push([
+      'front door: verify a signed request',
+      `${fmt(r.auth.usPerVerification, 1)} µs`,
+      '',
+      '',
+      '',
+      '',
+      '',
+      `HMAC-SHA256 + body digest + nonce (memory); signing ${fmt(r.auth.usPerSigning, 1)} µs`,
+    ]);
   if (failed(r.ceiling)) missing('ceiling', r.ceiling);
   else
     rows.push([

@@ -25,7 +25,7 @@ export async function protectClientScope(
     route.schema = {
       ...route.schema,
       security: [{ [CLIENT_SECURITY]: [] }],
-      response: { ...(route.schema?.response as object | undefined), ...errorResponses(401, 403) },
+      response: { ...(route.schema?.response as object | undefined), ...errorResponses(401, 403, 429) },
     };
   });
   if (authenticator.mode === 'off') return;

@@ -77,10 +77,13 @@ describe('the front door with auth on', () => {
 
   it('runs the sample play end to end with signed requests', async () => {
     const url = await start();
-    for (let i = 1; i <= 3; i++) {
+    for (let i = 1; i <= 2; i++) {
       const behavior = await signedRequest(url, WEB, 'POST', '/v1/behaviors', { userId: 'u1', type: 'item_view', itemId: `sku-00${i}` });
       expect(behavior.status).toBe(202);
     }
+    const batch = await signedRequest(url, WEB, 'POST', '/v1/behaviors/batch', [{ userId: 'u1', type: 'item_view', itemId: 'sku-003' }]);
+    expect(batch.status).toBe(202);
+    expect(batch.body.results[0].fired).toEqual(['browse_3_items']);
     await expect
       .poll(async () => (await signedRequest(url, WEB, 'GET', '/v1/activities/act-1001/users/u1')).body.prepared, { timeout: 10_000 })
       .toBeTruthy();
