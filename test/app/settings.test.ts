@@ -17,7 +17,13 @@ function problems(env: Record<string, string>): string[] {
 
 describe('settings: every environment variable parsed once', () => {
   it('defaults to the embedded, in-memory deployment; empty values count as unset', () => {
-    expect(readSettings({})).toEqual({ namespace: 'sc', migrate: false, port: 3000, host: '127.0.0.1', logLevel: 'info' });
+    const { secretFromEnvironment, ...defaults } = readSettings({});
+    expect(defaults).toEqual({ namespace: 'sc', migrate: false, port: 3000, host: '127.0.0.1', logLevel: 'info' });
+    expect(secretFromEnvironment('WEB_BFF_SECRET')).toBeUndefined();
+    expect(readSettings({ WEB_BFF_SECRET: 'a-secret-of-some-length' }).secretFromEnvironment('WEB_BFF_SECRET')).toBe(
+      'a-secret-of-some-length',
+    );
+    expect(readSettings({ WEB_BFF_SECRET: ' ' }).secretFromEnvironment('WEB_BFF_SECRET')).toBeUndefined();
     expect(readSettings({ REDIS_URL: '', DATABASE_URL: ' ', NAMESPACE: '' })).toMatchObject({ namespace: 'sc' });
     expect(readSettings({ REDIS_URL: '' }).redisUrl).toBeUndefined();
   });

@@ -54,7 +54,13 @@ export class ChannelAcks {
         single.push(message);
       }
     }
-    if (upTo) this.#channel.ack(upTo, true);
-    for (const message of single) this.#channel.ack(message);
+    try {
+      if (upTo) this.#channel.ack(upTo, true);
+      for (const message of single) this.#channel.ack(message);
+    } catch {
+      // The channel closed under us (a broker restart, a cut connection): acks can no longer go out on
+      // it, and the broker hands every unacknowledged delivery of it to a consumer again, whose
+      // redelivery is harmless. Throwing here, in a timer, would crash the worker instead.
+    }
   }
 }
