@@ -49,7 +49,9 @@ describe('1. duplicate delivery of every message', () => {
         await deliverTwice(clicks, users.length * 2);
 
         // The same messages, each once, through the product on the embedded defaults.
-        const reference = await createApp({ configPath: deployment.configPath, env: {} });
+        // The embedded default keeps only the config's client secret, whatever the deployment's backends.
+        const { CHAOS_CLIENT_SECRET } = deployment.appEnv();
+        const reference = await createApp({ configPath: deployment.configPath, env: { CHAOS_CLIENT_SECRET } });
         const expectedPrepared = new Map<string, unknown>();
         const expectedAssets = new Map<string, string>();
         try {

@@ -6,7 +6,6 @@ import type { Processor } from '../../src/domain/processor.js';
 import type { StrategyTemplate } from '../../src/domain/strategy-template.js';
 import type { BrokerAdapter } from '../../src/infra/broker/broker-adapter.js';
 import { createBroker } from '../../src/infra/broker/create-broker.js';
-import { DATABASE_URL, REDIS_URL } from '../support/services.js';
 import { BROKER_URLS, Deployment, sleep, waitUntil } from './support/deployment.js';
 import { SIZES } from './support/profile.js';
 import { recordScenario } from './support/results.js';
@@ -67,7 +66,7 @@ describe('9. a redelivery while the first worker still runs', () => {
         for (const worker of ['w1', 'w2']) {
           const app = await createApp({
             configPath: deployment.configPath,
-            env: { REDIS_URL, DATABASE_URL, NAMESPACE: deployment.name, DATABASE_SCHEMA: deployment.name },
+            env: deployment.appEnv(),
             templates: [template],
             processors: () => [slowFirstRun(worker)],
           });

@@ -137,11 +137,16 @@ export class Deployment {
     return server;
   }
 
+  /** What an in-process app of this deployment runs with (Redis, PostgreSQL, the client's secret). */
+  appEnv(): Record<string, string> {
+    return { REDIS_URL, DATABASE_URL, NAMESPACE: this.name, DATABASE_SCHEMA: this.name, ...AUTH_ENV };
+  }
+
   /** The product in this process, on the same Redis and PostgreSQL (its broker is its own, in-process). */
   async control(): Promise<App> {
     this.#control ??= await createApp({
       configPath: this.configPath,
-      env: { REDIS_URL, DATABASE_URL, NAMESPACE: this.name, DATABASE_SCHEMA: this.name, ...AUTH_ENV },
+      env: this.appEnv(),
     });
     return this.#control;
   }
