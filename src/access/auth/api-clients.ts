@@ -19,12 +19,12 @@ export interface ClientRateLimit extends RequestBudget {
   readonly perUser?: RequestBudget;
 }
 
-/** The clients in force: the file's, replaced whole when the configuration changes. */
+/** The clients in force: the config file's, read at start (a change needs a restart). */
 export class ApiClients {
-  #byId: ReadonlyMap<string, ApiClient>;
+  readonly #byId: ReadonlyMap<string, ApiClient>;
 
   constructor(clients: readonly ApiClient[] = []) {
-    this.#byId = byId(clients);
+    this.#byId = new Map(clients.map((client) => [client.id, client]));
   }
 
   get(id: string): ApiClient | undefined {
@@ -34,12 +34,4 @@ export class ApiClients {
   get size(): number {
     return this.#byId.size;
   }
-
-  replace(clients: readonly ApiClient[]): void {
-    this.#byId = byId(clients);
-  }
-}
-
-function byId(clients: readonly ApiClient[]): ReadonlyMap<string, ApiClient> {
-  return new Map(clients.map((client) => [client.id, client]));
 }
