@@ -27,6 +27,8 @@ export type Caller =
 
 const OPEN: Caller = { kind: 'open', id: 'open' };
 
+const READ_TOKEN_SCOPES: ReadonlySet<Scope> = new Set<Scope>(['admin:read', 'users:read', 'traces:read']);
+
 /**
  * The front door's decisions, free of HTTP: which caller a request proves to be, and whether it
  * holds the scope it needs. Routes say which scope they need; the hooks of the client and admin
@@ -54,6 +56,11 @@ export class RequestAuthenticator {
   /** A client route: open when auth is off, else a signed request whose client holds `needed`. */
   async client(request: SignedRequest, needed: Scope): Promise<Caller> {
     if (this.mode === 'off') return OPEN;
+    // Operators (and the console) carry a bearer token: the admin token may do anything a client
+    // may, the read token may read what clients read.
+    if (request.headers.authorization !== undefined && request.headers['x-sc-signature'] === undefined) {
+      return this.#token(request, needed);
+    }
     const client = await this.#verify(request);
     if (!grants(client.scopes, needed)) throw new ForbiddenScopeError(client.id, needed);
     return { kind: 'client', id: client.id, client };
@@ -65,16 +72,7 @@ export class RequestAuthenticator {
    * routes are open, as on the embedded default.
    */
   async admin(request: SignedRequest, needed: 'admin:read' | 'admin:write'): Promise<Caller> {
-    const bearer = bearerToken(request.headers.authorization);
-    if (bearer !== undefined) {
-      const presented = digest(bearer);
-      if (this.#adminToken && timingSafeEqual(presented, this.#adminToken)) return { kind: 'token', id: 'admin-token' };
-      if (this.#adminReadToken && timingSafeEqual(presented, this.#adminReadToken)) {
-        if (needed === 'admin:read') return { kind: 'token', id: 'admin-read-token' };
-        throw new ForbiddenScopeError('admin-read-token', needed);
-      }
-      throw new UnauthorizedError('the bearer token is not valid');
-    }
+    if (request.headers.authorization !== undefined) return this.#token(request, needed);
     if (this.mode === 'on' && request.headers['x-sc-signature'] !== undefined) {
       const client = await this.#verify(request);
       if (!grants(client.scopes, needed)) throw new ForbiddenScopeError(client.id, needed);
@@ -84,6 +82,17 @@ export class RequestAuthenticator {
     throw new UnauthorizedError(
       this.mode === 'on' ? 'a bearer admin token or a signed request is required' : 'a valid bearer token is required',
     );
+  }
+
+  /** A bearer token: the admin token grants every scope, the read token only the read scopes. */
+  #token(request: SignedRequest, needed: Scope): Caller {
+    const presented = digest(bearerToken(request.headers.authorization) ?? '');
+    if (this.#adminToken && timingSafeEqual(presented, this.#adminToken)) return { kind: 'token', id: 'admin-token' };
+    if (this.#adminReadToken && timingSafeEqual(presented, this.#adminReadToken)) {
+      if (READ_TOKEN_SCOPES.has(needed)) return { kind: 'token', id: 'admin-read-token' };
+      throw new ForbiddenScopeError('admin-read-token', needed);
+    }
+    throw new UnauthorizedError('the bearer token is not valid');
   }
 
   #verify(request: SignedRequest): Promise<ApiClient> {

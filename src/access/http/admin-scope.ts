@@ -1,11 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RequestAuthenticator } from '../auth/request-authenticator.js';
-import { CLIENT_SECURITY } from './client-scope.js';
 import { hashBodyAsItArrives, signedRequestOf } from './request-credentials.js';
 import { errorResponses } from './schemas/common.js';
-
-/** The OpenAPI security scheme of the admin bearer tokens. */
-export const ADMIN_SECURITY = 'adminToken';
+import { ADMIN_SECURITY, CLIENT_SECURITY } from './security-schemes.js';
 
 const READS = new Set(['GET', 'HEAD']);
 

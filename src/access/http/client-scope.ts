@@ -3,9 +3,7 @@ import type { RequestAuthenticator } from '../auth/request-authenticator.js';
 import { type RateLimitStore, registerClientRateLimits, userOf } from './client-rate-limits.js';
 import { hashBodyAsItArrives, resolveScope, signedRequestOf } from './request-credentials.js';
 import { errorResponses } from './schemas/common.js';
-
-/** The OpenAPI security scheme of the client routes. */
-export const CLIENT_SECURITY = 'signedRequest';
+import { ADMIN_SECURITY, CLIENT_SECURITY } from './security-schemes.js';
 
 /**
  * Makes `scope` the client scope: every route registered in it must name the scope it needs
@@ -24,7 +22,7 @@ export async function protectClientScope(
     }
     route.schema = {
       ...route.schema,
-      security: [{ [CLIENT_SECURITY]: [] }],
+      security: [{ [CLIENT_SECURITY]: [] }, { [ADMIN_SECURITY]: [] }],
       response: { ...(route.schema?.response as object | undefined), ...errorResponses(401, 403, 429) },
     };
   });

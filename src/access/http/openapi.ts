@@ -2,8 +2,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
-import { ADMIN_SECURITY } from './admin-scope.js';
-import { CLIENT_SECURITY } from './client-scope.js';
+import { ADMIN_SECURITY, CLIENT_SECURITY } from './security-schemes.js';
 
 const DESCRIPTION = `The public contract of strategy-center. Every error answers
 \`{ "error": { "code", "message", "details": [{ "path", "message" }] } }\` with the path of each bad field

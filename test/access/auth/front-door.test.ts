@@ -113,6 +113,21 @@ describe('the front door with auth on', () => {
     expect(adminWrite.body.error.message).toContain("'admin:write'");
   });
 
+  it('lets operators use client routes with their bearer token: the read token only reads', async () => {
+    const url = await start();
+    const asAdmin = { authorization: 'Bearer admin-token-value', 'content-type': 'application/json' };
+    const asReader = { authorization: 'Bearer read-token-value', 'content-type': 'application/json' };
+    const click = await fetch(`${url}/v1/channels/home_banner/events`, { method: 'POST', headers: asAdmin, body: '{"userId":"op-1"}' });
+    expect(click.status).toBe(200);
+    const explain = await fetch(`${url}/v1/activities/act-1001/users/op-1/explain`, { headers: asReader });
+    expect(explain.status).toBe(200);
+    const refused = await fetch(`${url}/v1/channels/home_banner/events`, { method: 'POST', headers: asReader, body: '{"userId":"op-2"}' });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain("'events:home_banner'");
+    const wrong = await fetch(`${url}/v1/activities/act-1001/users/op-1`, { headers: { authorization: 'Bearer wrong' } });
+    expect(wrong.status).toBe(401);
+  });
+
   it('separates admin reads from writes, and records the authenticated actor, not x-actor', async () => {
     const url = await start();
     const asReader = { authorization: 'Bearer read-token-value' };
