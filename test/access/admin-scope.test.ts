@@ -52,7 +52,7 @@ describe('the admin scope', () => {
         continue;
       }
       if (CLIENT_ROUTES.has(route)) {
-        expect(documented?.security, `${route} is a client route`).toEqual([{ signedRequest: [] }]);
+        expect(documented?.security, `${route} is a client route`).toEqual([{ signedRequest: [] }, { adminToken: [] }]);
         continue;
       }
       admin.push(route);
