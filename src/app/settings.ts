@@ -34,6 +34,8 @@ export const settingsSchema = z.object({
   REDIS_URL: optional(urlWithScheme(['redis', 'rediss'])),
   /** Activities, templates, the rights ledger, dead letters, the change log in PostgreSQL; unset: in memory. */
   DATABASE_URL: optional(urlWithScheme(['postgres', 'postgresql'])),
+  /** The change feed's LISTEN connection when DATABASE_URL goes through a transaction pooler (PgBouncer); default DATABASE_URL. */
+  DATABASE_LISTEN_URL: optional(urlWithScheme(['postgres', 'postgresql'])),
   /** Redis Streams, RabbitMQ or NATS JetStream by scheme; unset: an in-process queue. */
   BROKER_URL: optional(urlWithScheme(['redis', 'rediss', 'amqp', 'amqps', 'nats'])),
   /** Bearer token of every admin act (operators, Prometheus); unset with auth off: the admin routes are open. */
@@ -95,6 +97,7 @@ export interface Settings {
   readonly secretFromEnvironment: (name: string) => string | undefined;
   readonly namespace: string;
   readonly databaseSchema?: string;
+  readonly databaseListenUrl?: string;
   readonly migrate: boolean;
   readonly faults?: string;
   readonly brokerAckWaitMs?: number;
@@ -121,6 +124,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>> =
   return {
     ...(s.REDIS_URL === undefined ? {} : { redisUrl: s.REDIS_URL }),
     ...(s.DATABASE_URL === undefined ? {} : { databaseUrl: s.DATABASE_URL }),
+    ...(s.DATABASE_LISTEN_URL === undefined ? {} : { databaseListenUrl: s.DATABASE_LISTEN_URL }),
     ...(s.BROKER_URL === undefined ? {} : { brokerUrl: s.BROKER_URL }),
     ...(s.ADMIN_TOKEN === undefined ? {} : { adminToken: s.ADMIN_TOKEN }),
     ...(s.ADMIN_READ_TOKEN === undefined ? {} : { adminReadToken: s.ADMIN_READ_TOKEN }),

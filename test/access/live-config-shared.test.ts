@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dropSchema } from '../infra/postgres/postgres-test-schema.js';
 import { deleteKeys } from '../infra/redis/redis-test-support.js';
@@ -78,6 +79,30 @@ describe('the config file and the admin API over PostgreSQL', () => {
       'template item-promotion@2.0',
       'template item-promotion@3.0',
     ]);
+  });
+});
+
+describe('DATABASE_LISTEN_URL: the change feed on a connection of its own (behind PgBouncer)', () => {
+  it('listens on that connection, and a change still reaches the other process', async () => {
+    const schema = uniqueName('live_listen');
+    cleanups.push(() => dropSchema(schema));
+    const env = { DATABASE_URL, DATABASE_SCHEMA: schema, MIGRATE: 'true' };
+    const configPath = sampleConfigFile();
+    const writer = await start({ configPath, env });
+    const listenerName = uniqueName('listen');
+    const reader = await start({ configPath, env: { ...env, DATABASE_LISTEN_URL: `${DATABASE_URL}?application_name=${listenerName}` } });
+
+    const observer = new pg.Client({ connectionString: DATABASE_URL });
+    await observer.connect();
+    cleanups.push(() => observer.end());
+    const listening = await observer.query<{ query: string }>('SELECT query FROM pg_stat_activity WHERE application_name = $1', [
+      listenerName,
+    ]);
+    expect(listening.rows.map((row) => row.query)).toEqual([expect.stringMatching(/^LISTEN /)]);
+
+    const renamed = activityDeclaration('act-1001', { name: 'renamed on the writer' });
+    expect((await httpJson(writer.url, 'PUT', '/v1/activities/act-1001', renamed)).status).toBe(200);
+    await expect.poll(async () => (await activityIn(reader, 'act-1001')).name, { timeout: 5_000 }).toBe('renamed on the writer');
   });
 });
 

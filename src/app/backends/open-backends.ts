@@ -35,6 +35,7 @@ export async function openBackends(settings: Settings, logger: Logger | undefine
       ? await postgresRecords(
           {
             url: settings.databaseUrl,
+            ...(settings.databaseListenUrl === undefined ? {} : { listenUrl: settings.databaseListenUrl }),
             ...(settings.databaseSchema === undefined ? {} : { schema: settings.databaseSchema }),
             migrate: settings.migrate,
             ...(settings.databasePoolSize === undefined ? {} : { poolSize: settings.databasePoolSize }),

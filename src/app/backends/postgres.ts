@@ -5,6 +5,8 @@ import type { RecordsBackend } from './backends.js';
 
 export interface PostgresRecordsOptions {
   readonly url: string;
+  /** A direct (session) connection for the change feed's LISTEN; default `url`. */
+  readonly listenUrl?: string;
   readonly schema?: string;
   /** Connections of this process; the adapter's default when unset. */
   readonly poolSize?: number;
@@ -16,6 +18,7 @@ export interface PostgresRecordsOptions {
 export async function postgresRecords(options: PostgresRecordsOptions, logger: Logger | undefined): Promise<RecordsBackend> {
   const postgres = await createPostgresAdapters({
     url: options.url,
+    ...(options.listenUrl === undefined ? {} : { listenUrl: options.listenUrl }),
     ...(options.schema === undefined ? {} : { schema: options.schema }),
     migrate: options.migrate,
     ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),

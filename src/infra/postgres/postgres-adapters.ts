@@ -16,6 +16,8 @@ import { checkSchemaName, DEFAULT_SCHEMA } from './schema-name.js';
 
 export interface PostgresAdapterOptions {
   readonly url: string;
+  /** The change feed's LISTEN needs a session, which a transaction pooler cannot give; default `url`. */
+  readonly listenUrl?: string;
   /** Every table lives in this schema, created if missing; default `strategy_center`. */
   readonly schema?: string;
   /** Apply pending migrations before returning; default false (run `strategy-center migrate`). */
@@ -64,7 +66,7 @@ export async function createPostgresAdapters(options: PostgresAdapterOptions): P
   pool.on('error', () => {});
   const runner = new PgRunner(pool);
   const changeFeed = new PostgresChangeFeed(runner, {
-    url: options.url,
+    url: options.listenUrl ?? options.url,
     schema,
     ...(options.onChangeFeedError ? { onError: options.onChangeFeedError } : {}),
   });
