@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type ErrorDetail, InvalidConfigError } from '../domain/errors.js';
+import { parseRedisNodes, type RedisNode } from '../infra/redis/redis-nodes.js';
 
 /**
  * Every environment variable strategy-center reads, parsed once, here, into typed settings (units
@@ -32,6 +33,19 @@ const flag = z.enum(['true', 'false', '1', '0'], { error: 'expected true or fals
 export const settingsSchema = z.object({
   /** Instance data, locks, behavior counters, traces, event fingerprints in Redis; unset: in memory. */
   REDIS_URL: optional(urlWithScheme(['redis', 'rediss'])),
+  /** A Redis Cluster instead of REDIS_URL: some of its nodes as `host:port,host:port,...`; the client finds the rest. */
+  REDIS_CLUSTER_NODES: optional(
+    z.string().transform((text, context) => {
+      try {
+        return parseRedisNodes(text);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  ),
+  /** Streams the Redis Streams broker spreads behaviors over, by user; default 1 on one Redis, 8 on a cluster. */
+  BROKER_STREAM_SHARDS: optional(wholeNumber(1, 256)),
   /** Activities, templates, the rights ledger, dead letters, the change log in PostgreSQL; unset: in memory. */
   DATABASE_URL: optional(urlWithScheme(['postgres', 'postgresql'])),
   /** The change feed's LISTEN connection when DATABASE_URL goes through a transaction pooler (PgBouncer); default DATABASE_URL. */
@@ -88,6 +102,9 @@ export type Environment = Readonly<Partial<Record<keyof z.input<typeof settingsS
 /** The settings in internal units. */
 export interface Settings {
   readonly redisUrl?: string;
+  /** Set instead of `redisUrl`: state, and a `redis://` broker, run on this cluster. */
+  readonly redisClusterNodes?: readonly RedisNode[];
+  readonly brokerStreamShards?: number;
   readonly databaseUrl?: string;
   readonly brokerUrl?: string;
   readonly adminToken?: string;
@@ -121,8 +138,15 @@ export function readSettings(env: Readonly<Record<string, string | undefined>> =
     throw new InvalidConfigError(details);
   }
   const s = parsed.data;
+  if (s.REDIS_URL !== undefined && s.REDIS_CLUSTER_NODES !== undefined) {
+    throw new InvalidConfigError([
+      { path: 'REDIS_CLUSTER_NODES', message: 'set either REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster), not both' },
+    ]);
+  }
   return {
     ...(s.REDIS_URL === undefined ? {} : { redisUrl: s.REDIS_URL }),
+    ...(s.REDIS_CLUSTER_NODES === undefined ? {} : { redisClusterNodes: s.REDIS_CLUSTER_NODES }),
+    ...(s.BROKER_STREAM_SHARDS === undefined ? {} : { brokerStreamShards: s.BROKER_STREAM_SHARDS }),
     ...(s.DATABASE_URL === undefined ? {} : { databaseUrl: s.DATABASE_URL }),
     ...(s.DATABASE_LISTEN_URL === undefined ? {} : { databaseListenUrl: s.DATABASE_LISTEN_URL }),
     ...(s.BROKER_URL === undefined ? {} : { brokerUrl: s.BROKER_URL }),

@@ -9,6 +9,9 @@ export async function openBroker(settings: Settings, logger: Logger | undefined)
   if (!settings.brokerUrl) return inProcessBroker();
   return createBroker(settings.brokerUrl, {
     name: settings.namespace.replace(/[^A-Za-z0-9_-]/g, '_'),
+    // With REDIS_CLUSTER_NODES a redis:// BROKER_URL names a node of that cluster: the broker runs on it too.
+    ...(settings.redisClusterNodes === undefined ? {} : { redisCluster: true }),
+    ...(settings.brokerStreamShards === undefined ? {} : { streamShards: settings.brokerStreamShards }),
     ...(settings.brokerAckWaitMs === undefined ? {} : { ackWaitMs: settings.brokerAckWaitMs }),
     ...(settings.brokerPublishTimeoutMs === undefined ? {} : { publishTimeoutMs: settings.brokerPublishTimeoutMs }),
     onError: (error) => logger?.warn({ err: error }, 'broker fault recovered'),

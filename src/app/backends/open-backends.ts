@@ -29,7 +29,11 @@ export async function openBackends(settings: Settings, logger: Logger | undefine
     for (const closeOne of closers.splice(0).reverse()) await closeOne().catch(() => undefined);
   };
   try {
-    const state = settings.redisUrl ? redisState(settings.redisUrl, settings.namespace, logger) : memoryState();
+    const state = settings.redisClusterNodes
+      ? redisState({ clusterNodes: settings.redisClusterNodes }, settings.namespace, logger)
+      : settings.redisUrl
+        ? redisState({ url: settings.redisUrl }, settings.namespace, logger)
+        : memoryState();
     closers.push(() => state.close());
     const records = settings.databaseUrl
       ? await postgresRecords(

@@ -1,22 +1,23 @@
 import type { Logger } from 'pino';
 import { createRedisAdapters } from '../../infra/redis/redis-adapters.js';
+import type { RedisTarget } from '../../infra/redis/redis-connection.js';
 import { RedisEventFingerprints } from '../../infra/redis/redis-event-fingerprints.js';
 import { RedisNonceStore } from '../../infra/redis/redis-nonce-store.js';
 import { RedisSoldOutMarks } from '../../infra/redis/redis-sold-out-marks.js';
 import { retrying } from '../../service/retry.js';
 import type { StateBackend } from './backends.js';
 
-/** Per-user state on one shared Redis connection, every key under `namespace:`. */
-export function redisState(url: string, namespace: string, logger: Logger | undefined): StateBackend {
+/** Per-user state on one shared connection to a Redis or a Redis Cluster, every key under `namespace:`. */
+export function redisState(target: RedisTarget, namespace: string, logger: Logger | undefined): StateBackend {
   const prefix = `${namespace}:`;
   const redis = createRedisAdapters({
-    url,
+    ...target,
     prefix,
     onConnectionError: (error) => logger?.warn({ err: error }, 'redis connection error'),
   });
   // The Redis adapters surface transient faults; the PostgreSQL ones retry on their own.
   return {
-    kind: 'redis',
+    kind: 'url' in target ? 'redis' : 'redis-cluster',
     instances: retrying(redis.instances),
     locks: redis.locks,
     behaviors: retrying(redis.behaviors),

@@ -17,6 +17,10 @@ export interface BrokerOptions {
   readonly publishTimeoutMs?: number;
   /** Faults the adapter recovered from (a lost connection, a failed ack, a throwing handler). */
   readonly onError?: (error: unknown) => void;
+  /** Redis Streams only: the URL names a node of a Redis Cluster, and the broker runs on the cluster. */
+  readonly redisCluster?: boolean;
+  /** Redis Streams only: streams the behaviors are spread over by user (default 1, or 8 on a cluster). */
+  readonly streamShards?: number;
 }
 
 export interface CompiledBrokerOptions {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 
 /** A bound script: keys and arguments in, the script's reply out. */
 export type LuaCaller = (keys: readonly string[], args: readonly (string | number)[]) => Promise<unknown>;
@@ -29,7 +29,7 @@ export class LuaScript {
     this.#sha = createHash('sha1').update(this.#source).digest('hex');
   }
 
-  async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  async run(redis: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
     // The file name states the key count, so callers cannot disagree with it.
     if (keys.length !== this.#keyCount) throw new Error(`${this.fileName} takes ${this.#keyCount} keys, got ${keys.length}`);
     try {
@@ -40,12 +40,12 @@ export class LuaScript {
     }
   }
 
-  bind(redis: Redis): LuaCaller {
+  bind(redis: RedisClient): LuaCaller {
     return (keys, args) => this.run(redis, keys, args);
   }
 }
 
 /** The script `fileName` of `./lua/`, bound to a connection. */
-export function defineLuaScript(redis: Redis, fileName: string): LuaCaller {
+export function defineLuaScript(redis: RedisClient, fileName: string): LuaCaller {
   return new LuaScript(fileName).bind(redis);
 }

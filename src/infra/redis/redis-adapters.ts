@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import type { BehaviorCounter } from '../../domain/ports/behavior-counter.js';
 import type { ChangeFeed } from '../../domain/ports/change-feed.js';
 import type { InstanceStore } from '../../domain/ports/instance-store.js';
@@ -6,12 +5,15 @@ import type { LockStore } from '../../domain/ports/lock-store.js';
 import type { TraceStore } from '../../domain/ports/trace-store.js';
 import { RedisBehaviorCounter } from './redis-behavior-counter.js';
 import { RedisChangeFeed } from './redis-change-feed.js';
+import { createRedisClient, type RedisClient, type RedisTarget } from './redis-connection.js';
 import { RedisInstanceStore } from './redis-instance-store.js';
 import { RedisLockStore } from './redis-lock-store.js';
 import { RedisTraceStore } from './redis-trace-store.js';
 
-export interface RedisAdapterOptions {
-  readonly url: string;
+/** One server by `url`, or a cluster by `clusterNodes` (see redis-connection.ts). */
+export type RedisAdapterOptions = RedisTarget & RedisAdapterSettings;
+
+export interface RedisAdapterSettings {
   /** Deployment prefix of every key, e.g. `sc:`; lets deployments and test runs share a Redis. */
   readonly prefix: string;
   readonly traceTtlMs?: number;
@@ -27,7 +29,7 @@ export interface RedisAdapterOptions {
 }
 
 export interface RedisAdapters {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly instances: InstanceStore;
   readonly locks: LockStore;
   readonly behaviors: BehaviorCounter;
@@ -41,7 +43,7 @@ export interface RedisAdapters {
 export function createRedisAdapters(options: RedisAdapterOptions): RedisAdapters {
   // Auto-pipelining sends the commands of concurrent chains in one write: on this kind of machine
   // socket writes, not Redis, bound the pipeline (measured: 7.4 -> 2.6 writes per event).
-  const redis = new Redis(options.url, { maxRetriesPerRequest: options.maxRetriesPerRequest ?? 2, enableAutoPipelining: true });
+  const redis = createRedisClient(options, { maxRetriesPerRequest: options.maxRetriesPerRequest ?? 2, enableAutoPipelining: true });
   // Without a listener ioredis logs every failed reconnect to stderr.
   redis.on('error', options.onConnectionError ?? (() => undefined));
   const { prefix } = options;

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { BehaviorCounter, BehaviorOccurrence } from '../../domain/ports/behavior-counter.js';
 import { defineLuaScript, type LuaCaller } from './lua-script.js';
+import type { RedisClient } from './redis-connection.js';
 import { withRedisErrors } from './redis-errors.js';
 import { RedisKeys, toRedisTtlMs } from './redis-keys.js';
 
@@ -12,7 +12,7 @@ export class RedisBehaviorCounter implements BehaviorCounter {
   readonly #keys: RedisKeys;
   readonly #record: LuaCaller;
 
-  constructor(redis: Redis, options: { readonly prefix: string }) {
+  constructor(redis: RedisClient, options: { readonly prefix: string }) {
     this.#keys = new RedisKeys(options.prefix);
     this.#record = defineLuaScript(redis, 'record-behavior-3.lua');
   }

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import {
   type ChangeFeed,
   type ChangeFeedListener,
@@ -6,6 +5,7 @@ import {
   type ConfigChangeNotice,
   parseConfigChangeNotice,
 } from '../../domain/ports/change-feed.js';
+import { duplicateRedisClient, type RedisClient } from './redis-connection.js';
 
 export interface RedisChangeFeedOptions {
   /** The pub/sub channel, e.g. `sc:config-changes`. */
@@ -22,11 +22,11 @@ export interface RedisChangeFeedOptions {
 export class RedisChangeFeed implements ChangeFeed {
   readonly kind = 'redis';
   readonly channel: string;
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #onError: (error: Error) => void;
-  readonly #subscribers = new Set<Redis>();
+  readonly #subscribers = new Set<RedisClient>();
 
-  constructor(redis: Redis, options: RedisChangeFeedOptions) {
+  constructor(redis: RedisClient, options: RedisChangeFeedOptions) {
     this.#redis = redis;
     this.channel = options.channel;
     this.#onError = options.onError ?? (() => undefined);
@@ -37,7 +37,7 @@ export class RedisChangeFeed implements ChangeFeed {
   }
 
   async subscribe(listener: ChangeFeedListener): Promise<ChangeFeedSubscription> {
-    const subscriber = this.#redis.duplicate();
+    const subscriber = duplicateRedisClient(this.#redis);
     subscriber.on('error', this.#onError);
     let connectedBefore = false;
     subscriber.on('ready', () => {
@@ -73,7 +73,7 @@ export class RedisChangeFeed implements ChangeFeed {
   }
 }
 
-async function quit(connection: Redis): Promise<void> {
+async function quit(connection: RedisClient): Promise<void> {
   if (connection.status === 'ready') await connection.quit().catch(() => connection.disconnect());
   else connection.disconnect();
 }

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { EventFingerprints } from '../../domain/ports/event-fingerprints.js';
 import { defineLuaScript, type LuaCaller } from './lua-script.js';
+import type { RedisClient } from './redis-connection.js';
 import { withRedisErrors } from './redis-errors.js';
 import { RedisKeys, toRedisTtlMs } from './redis-keys.js';
 
@@ -9,7 +9,7 @@ export class RedisEventFingerprints implements EventFingerprints {
   readonly #keys: RedisKeys;
   readonly #claim: LuaCaller;
 
-  constructor(redis: Redis, options: { readonly prefix: string }) {
+  constructor(redis: RedisClient, options: { readonly prefix: string }) {
     this.#keys = new RedisKeys(options.prefix);
     this.#claim = defineLuaScript(redis, 'claim-fingerprint-1.lua');
   }

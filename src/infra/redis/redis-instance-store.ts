@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { InstanceKey, PreparedData } from '../../domain/instance-context.js';
 import type { InstanceStore } from '../../domain/ports/instance-store.js';
 import { defineLuaScript, type LuaCaller } from './lua-script.js';
+import type { RedisClient } from './redis-connection.js';
 import { fencedWriteFailure, withRedisErrors } from './redis-errors.js';
 import { RedisKeys, toRedisTtlMs } from './redis-keys.js';
 
@@ -19,12 +19,12 @@ export interface RedisInstanceStoreOptions {
 
 /** Prepared data as JSON with a PX ttl; fenced writes are checked and written in one script. */
 export class RedisInstanceStore implements InstanceStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: RedisKeys;
   readonly #fenceRetentionMs: number;
   readonly #putPrepared: LuaCaller;
 
-  constructor(redis: Redis, options: RedisInstanceStoreOptions) {
+  constructor(redis: RedisClient, options: RedisInstanceStoreOptions) {
     this.#redis = redis;
     this.#keys = new RedisKeys(options.prefix);
     this.#fenceRetentionMs = toRedisTtlMs(options.fenceRetentionMs ?? DEFAULT_FENCE_RETENTION_MS);

@@ -9,6 +9,8 @@ export class RedisKeys {
   readonly prefix: string;
 
   constructor(prefix: string) {
+    // A brace in the prefix would become the hash tag of every key, putting them all in one slot.
+    if (/[{}]/.test(prefix)) throw new RangeError(`key prefix must not contain '{' or '}', got '${prefix}'`);
     this.prefix = prefix;
   }
 

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { LockStore } from '../../domain/ports/lock-store.js';
 import { defineLuaScript, type LuaCaller } from './lua-script.js';
+import type { RedisClient } from './redis-connection.js';
 import { withRedisErrors } from './redis-errors.js';
 import { RedisKeys, toRedisTtlMs } from './redis-keys.js';
 
@@ -11,7 +11,7 @@ export class RedisLockStore implements LockStore {
   readonly #extend: LuaCaller;
   readonly #release: LuaCaller;
 
-  constructor(redis: Redis, options: { readonly prefix: string }) {
+  constructor(redis: RedisClient, options: { readonly prefix: string }) {
     this.#keys = new RedisKeys(options.prefix);
     this.#acquire = defineLuaScript(redis, 'acquire-lock-2.lua');
     this.#extend = defineLuaScript(redis, 'extend-lock-1.lua');

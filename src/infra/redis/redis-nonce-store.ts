@@ -1,14 +1,14 @@
-import type { Redis } from 'ioredis';
 import type { NonceStore } from '../../domain/ports/nonce-store.js';
+import type { RedisClient } from './redis-connection.js';
 import { withRedisErrors } from './redis-errors.js';
 import { RedisKeys, toRedisTtlMs } from './redis-keys.js';
 
 /** Nonces shared by every API process: `SET NX PX` is the one atomic claim, one round trip. */
 export class RedisNonceStore implements NonceStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: RedisKeys;
 
-  constructor(redis: Redis, options: { readonly prefix: string }) {
+  constructor(redis: RedisClient, options: { readonly prefix: string }) {
     this.#redis = redis;
     this.#keys = new RedisKeys(options.prefix);
   }

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { SoldOutMarks } from '../../domain/ports/sold-out-marks.js';
+import type { RedisClient } from './redis-connection.js';
 import { withRedisErrors } from './redis-errors.js';
 import { RedisKeys, toRedisTtlMs } from './redis-keys.js';
 
@@ -9,10 +9,10 @@ import { RedisKeys, toRedisTtlMs } from './redis-keys.js';
  * All share the pool's hash tag, so one MGET reads what a click needs.
  */
 export class RedisSoldOutMarks implements SoldOutMarks {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: RedisKeys;
 
-  constructor(redis: Redis, options: { readonly prefix: string }) {
+  constructor(redis: RedisClient, options: { readonly prefix: string }) {
     this.#redis = redis;
     this.#keys = new RedisKeys(options.prefix);
   }

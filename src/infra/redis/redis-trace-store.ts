@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { TraceStore } from '../../domain/ports/trace-store.js';
 import type { ChainTrace } from '../../domain/trace.js';
+import type { RedisClient } from './redis-connection.js';
 import { withRedisErrors } from './redis-errors.js';
 import { RedisKeys, toRedisTtlMs } from './redis-keys.js';
 
@@ -31,7 +31,7 @@ export interface RedisTraceStoreOptions {
  * a reference whose trace has expired or been trimmed is skipped when read), never a body.
  */
 export class RedisTraceStore implements TraceStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: RedisKeys;
   readonly #ttlMs: number;
   readonly #perEvent: number;
@@ -40,7 +40,7 @@ export class RedisTraceStore implements TraceStore {
   #pending: ChainTrace[] = [];
   #flush: Promise<void> | undefined;
 
-  constructor(redis: Redis, options: RedisTraceStoreOptions) {
+  constructor(redis: RedisClient, options: RedisTraceStoreOptions) {
     this.#redis = redis;
     this.#keys = new RedisKeys(options.prefix);
     this.#ttlMs = toRedisTtlMs(options.ttlMs ?? DEFAULT_TRACE_TTL_MS);
@@ -59,39 +59,41 @@ export class RedisTraceStore implements TraceStore {
     const traces = this.#pending;
     this.#pending = [];
     this.#flush = undefined;
+    // One command per key, not one pipeline: on a cluster a pipeline must stay on one node, and the
+    // keys of these traces live on many. Auto-pipelining still sends each node's share in one write.
     return withRedisErrors(async () => {
-      const pipeline = this.#redis.pipeline();
-      const refs: string[] = [];
-      for (const trace of traces) {
-        const eventKey = this.#keys.trace(trace.eventId);
-        const instanceKey = this.#keys.instanceTraces({ activityId: trace.activityId, userId: trace.userId });
-        const ref = traceRef(trace);
-        refs.push(ref);
-        pipeline
-          .rpush(eventKey, JSON.stringify(trace))
-          .pexpire(eventKey, this.#ttlMs)
-          .lpush(instanceKey, ref)
-          .pexpire(instanceKey, this.#ttlMs);
-      }
-      // Newest first: the last trace appended ends at the head, as with one LPUSH per trace.
+      const refs = traces.map(traceRef);
       const recentKey = this.#keys.recentTraces();
-      pipeline.lpush(recentKey, ...refs).ltrim(recentKey, 0, this.#recent - 1);
-      const results = (await pipeline.exec()) ?? [];
-      const failed = results.find(([error]) => error);
-      if (failed?.[0]) throw failed[0];
-      const trims = this.#redis.pipeline();
-      let trimming = false;
+      const [lengths] = await Promise.all([
+        Promise.all(
+          traces.map(async (trace) => {
+            const eventKey = this.#keys.trace(trace.eventId);
+            const instanceKey = this.#keys.instanceTraces({ activityId: trace.activityId, userId: trace.userId });
+            const [eventLength, , instanceLength] = await Promise.all([
+              this.#redis.rpush(eventKey, JSON.stringify(trace)),
+              this.#redis.pexpire(eventKey, this.#ttlMs),
+              this.#redis.lpush(instanceKey, traceRef(trace)),
+              this.#redis.pexpire(instanceKey, this.#ttlMs),
+            ]);
+            return { eventLength, instanceLength };
+          }),
+        ),
+        // Newest first: the last trace appended ends at the head, as with one LPUSH per trace.
+        // One connection keeps the order of its commands, so the trim follows the push.
+        Promise.all([this.#redis.lpush(recentKey, ...refs), this.#redis.ltrim(recentKey, 0, this.#recent - 1)]),
+      ]);
+      const trims: Promise<unknown>[] = [];
       traces.forEach((trace, i) => {
-        if (Number(results[i * 4]?.[1]) > this.#perEvent) {
-          trims.ltrim(this.#keys.trace(trace.eventId), -this.#perEvent, -1);
-          trimming = true;
-        }
-        if (Number(results[i * 4 + 2]?.[1]) > this.#perInstance) {
-          trims.ltrim(this.#keys.instanceTraces({ activityId: trace.activityId, userId: trace.userId }), 0, this.#perInstance - 1);
-          trimming = true;
+        const written = lengths[i];
+        if (written === undefined) return;
+        if (written.eventLength > this.#perEvent) trims.push(this.#redis.ltrim(this.#keys.trace(trace.eventId), -this.#perEvent, -1));
+        if (written.instanceLength > this.#perInstance) {
+          trims.push(
+            this.#redis.ltrim(this.#keys.instanceTraces({ activityId: trace.activityId, userId: trace.userId }), 0, this.#perInstance - 1),
+          );
         }
       });
-      if (trimming) await trims.exec();
+      await Promise.all(trims);
     });
   }
 
@@ -116,13 +118,10 @@ export class RedisTraceStore implements TraceStore {
       const eventIds = [...new Set(refs.flatMap((ref) => ('eventId' in ref ? [] : [ref.e])))];
       const byEvent = new Map<string, ChainTrace[]>();
       if (eventIds.length > 0) {
-        const pipeline = this.#redis.pipeline();
-        for (const eventId of eventIds) pipeline.lrange(this.#keys.trace(eventId), 0, -1);
-        const results = (await pipeline.exec()) ?? [];
+        // Per key, not one pipeline: on a cluster the events' lists live on different nodes.
+        const lists = await Promise.all(eventIds.map((eventId) => this.#redis.lrange(this.#keys.trace(eventId), 0, -1)));
         eventIds.forEach((eventId, i) => {
-          const [error, list] = results[i] ?? [];
-          if (error) throw error;
-          byEvent.set(eventId, (list as string[]).map(parseTrace));
+          byEvent.set(eventId, (lists[i] ?? []).map(parseTrace));
         });
       }
       const taken = new Set<ChainTrace>();

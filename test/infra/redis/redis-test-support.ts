@@ -1,10 +1,18 @@
 import type { Redis } from 'ioredis';
-import { createRedisAdapters, type RedisAdapterOptions, type RedisAdapters } from '../../../src/infra/redis/redis-adapters.js';
+import { createRedisAdapters, type RedisAdapterSettings, type RedisAdapters } from '../../../src/infra/redis/redis-adapters.js';
+import { isCluster, type RedisClient, type RedisTarget } from '../../../src/infra/redis/redis-connection.js';
 import { REDIS_URL } from '../../support/services.js';
 
-/** Adapters on their own key prefix; `close()` deletes every key under it, then disconnects. */
-export function isolatedRedisAdapters(prefix: string, options: Partial<Omit<RedisAdapterOptions, 'prefix'>> = {}): RedisAdapters {
-  const adapters = createRedisAdapters({ url: REDIS_URL, ...options, prefix });
+/**
+ * Adapters on their own key prefix (on the test Redis, or on `target`, e.g. the local cluster);
+ * `close()` deletes every key under the prefix, then disconnects.
+ */
+export function isolatedRedisAdapters(
+  prefix: string,
+  options: Partial<Omit<RedisAdapterSettings, 'prefix'>> & { readonly target?: RedisTarget } = {},
+): RedisAdapters {
+  const { target = { url: REDIS_URL }, ...settings } = options;
+  const adapters = createRedisAdapters({ ...target, ...settings, prefix });
   return {
     ...adapters,
     close: async () => {
@@ -14,18 +22,27 @@ export function isolatedRedisAdapters(prefix: string, options: Partial<Omit<Redi
   };
 }
 
-export async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
+/** Every key under `prefix`; on a cluster, from every master (SCAN sees only its own node). */
+export async function keysUnder(redis: RedisClient, prefix: string): Promise<string[]> {
+  const nodes: Redis[] = isCluster(redis) ? redis.nodes('master') : [redis];
   const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    found.push(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      found.push(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
   return found.sort();
 }
 
-export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+export async function deleteKeys(redis: RedisClient, prefix: string): Promise<void> {
   const keys = await keysUnder(redis, prefix);
+  // Key by key on a cluster: one UNLINK of keys from several slots is refused (CROSSSLOT).
+  if (isCluster(redis)) {
+    await Promise.all(keys.map((key) => redis.unlink(key)));
+    return;
+  }
   for (let i = 0; i < keys.length; i += 500) await redis.unlink(...keys.slice(i, i + 500));
 }

@@ -1,6 +1,9 @@
 /**
- * The keys of one broker namespace. Both share the `{name}` hash tag so that they sit in one Cluster
- * slot, which the Lua scripts that touch both need.
+ * The keys of one broker namespace. A stream and its retry schedule share one hash tag so that they
+ * sit in one Cluster slot, which the Lua scripts that touch both need.
+ *
+ * One stream (`{name}:behaviors`, the layout before sharding) or several, each with a tag of its own
+ * (`{name:s3}:behaviors`) so that on a cluster they spread over the masters instead of pinning one.
  */
 export interface RedisStreamKeys {
   readonly stream: string;
@@ -8,6 +11,31 @@ export interface RedisStreamKeys {
   readonly group: string;
 }
 
-export function redisStreamKeys(name: string): RedisStreamKeys {
-  return { stream: `{${name}}:behaviors`, retries: `{${name}}:behaviors:retries`, group: 'workers' };
+export function redisStreamKeys(name: string, shard?: number): RedisStreamKeys {
+  const tag = shard === undefined ? `{${name}}` : `{${name}:s${shard}}`;
+  return { stream: `${tag}:behaviors`, retries: `${tag}:behaviors:retries`, group: 'workers' };
+}
+
+/** Every stream of a namespace that runs on `count` shards; one shard keeps the unsharded names. */
+export function redisStreamShards(name: string, count: number): RedisStreamKeys[] {
+  if (count === 1) return [redisStreamKeys(name)];
+  return Array.from({ length: count }, (_, shard) => redisStreamKeys(name, shard));
+}
+
+/** Holds the shard count the namespace was started with; a process asking for another is refused. */
+export function redisStreamShardCountKey(name: string): string {
+  return `{${name}}:behaviors:shards`;
+}
+
+/**
+ * The shard of a routing key (the user id): FNV-1a, so that every process picks the same shard and
+ * one user's messages stay in one stream, in order.
+ */
+export function streamShardOf(routingKey: string, count: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < routingKey.length; i++) {
+    hash ^= routingKey.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % count;
 }

@@ -1,10 +1,11 @@
-import type { Redis } from 'ioredis';
 import type { Delivery, DeliveryHandler, Subscription } from '../../../domain/ports/broker.js';
 import { LuaScript } from '../../redis/lua-script.js';
+import type { RedisClient } from '../../redis/redis-connection.js';
 import type { CompiledBrokerOptions } from '../broker-options.js';
 import { DeliverySlots } from '../delivery-slots.js';
 import { handlerVerdict } from '../handler-verdict.js';
 import { sleep } from '../timers.js';
+import type { BlockedReader } from './blocked-reader.js';
 import type { RedisStreamKeys } from './redis-stream-keys.js';
 import { encodeRetryMember } from './retry-member.js';
 import { StreamAcks } from './stream-acks.js';
@@ -22,36 +23,46 @@ export interface RedisStreamTimings {
   readonly retryPollMs: number;
 }
 
+/** One stream of the namespace as this subscription reads it. */
+export interface StreamShard {
+  readonly keys: RedisStreamKeys;
+  /** A connection of its own, because BLOCK holds it. */
+  readonly reader: BlockedReader;
+}
+
+interface ShardState extends StreamShard {
+  readonly acks: StreamAcks;
+  claimCursor: string;
+  nextClaimAt: number;
+}
+
 /**
- * One consumer of the group. Its loop alternates between reading new entries (XREADGROUP, on a
- * connection of its own because BLOCK holds it) and taking over entries left pending longer than
- * ack wait by a consumer that died or stalled (XAUTOCLAIM); both ask only for as many entries as
- * there are free slots. A timer moves due retries from the retry schedule back onto the stream.
+ * One consumer of the group, on every stream of the namespace. Per stream, a loop alternates
+ * between reading new entries (XREADGROUP) and taking over entries left pending longer than ack
+ * wait by a consumer that died or stalled (XAUTOCLAIM). The loops share one set of delivery slots:
+ * each reserves the slots it reads for before it asks, so together they never hold more than the
+ * concurrency. A timer moves due retries from each retry schedule back onto its stream.
  */
 export class RedisStreamSubscription implements Subscription {
-  readonly #commands: Redis;
-  readonly #reader: Redis;
-  readonly #keys: RedisStreamKeys;
+  readonly #commands: RedisClient;
+  readonly #shards: ShardState[];
   readonly #consumer: string;
   readonly #handler: DeliveryHandler;
   readonly #options: CompiledBrokerOptions;
   readonly #timings: RedisStreamTimings;
   readonly #slots: DeliverySlots;
-  readonly #acks: StreamAcks;
-  /** Free slots the reader waits for before it reads: deliveries come in batches of at least this. */
+  /** Free slots a reader waits for before it reads: deliveries come in batches of at least this. */
   readonly #batchSize: number;
+  /** Most slots one stream's read reserves, so that one blocked read cannot starve the other streams. */
+  readonly #readShare: number;
   readonly #timers: NodeJS.Timeout[] = [];
-  #readerClientId: number | undefined;
-  #claimCursor = '0-0';
-  #nextClaimAt = 0;
   #reading: Promise<void> = Promise.resolve();
   #closing = false;
   #closed: Promise<void> | undefined;
 
   constructor(args: {
-    commands: Redis;
-    reader: Redis;
-    keys: RedisStreamKeys;
+    commands: RedisClient;
+    shards: readonly StreamShard[];
     consumer: string;
     handler: DeliveryHandler;
     concurrency: number;
@@ -59,24 +70,26 @@ export class RedisStreamSubscription implements Subscription {
     timings: RedisStreamTimings;
   }) {
     this.#commands = args.commands;
-    this.#reader = args.reader;
-    this.#keys = args.keys;
+    this.#shards = args.shards.map((shard) => ({
+      ...shard,
+      acks: new StreamAcks(args.commands, shard.keys),
+      claimCursor: '0-0',
+      nextClaimAt: 0,
+    }));
     this.#consumer = args.consumer;
     this.#handler = args.handler;
     this.#options = args.options;
     this.#timings = args.timings;
     this.#slots = new DeliverySlots(args.concurrency);
-    this.#acks = new StreamAcks(args.commands, args.keys);
+    const shardCount = this.#shards.length;
+    // One stream: all free slots; several: an even share each, at least one.
+    this.#readShare = shardCount === 1 ? this.#slots.capacity : Math.max(1, Math.ceil(this.#slots.capacity / shardCount));
     // Half the capacity: one batch runs while the next is read, and each read brings a batch.
-    this.#batchSize = Math.max(1, Math.floor(this.#slots.capacity / 2));
-    // After a reconnect the reader is a new client with a new id; learn it again before the next read.
-    this.#reader.on('close', () => {
-      this.#readerClientId = undefined;
-    });
+    this.#batchSize = Math.max(1, Math.min(this.#readShare, Math.floor(this.#slots.capacity / 2)));
   }
 
   start(): void {
-    this.#reading = this.#readLoop();
+    this.#reading = Promise.all(this.#shards.map((shard) => this.#readLoop(shard))).then(() => undefined);
     this.#timers.push(setInterval(() => void this.#promoteDueRetries(), this.#timings.retryPollMs));
   }
 
@@ -89,40 +102,25 @@ export class RedisStreamSubscription implements Subscription {
     this.#closing = true;
     for (const timer of this.#timers) clearInterval(timer);
     this.#slots.interrupt();
-    await Promise.all([this.#reading, this.#unblockReaderUntil(this.#reading)]);
+    await Promise.all([this.#reading, this.#unblockReadersUntil(this.#reading)]);
     await this.#slots.whenIdle();
-    await this.#reader.quit().catch(() => this.#reader.disconnect());
-    await this.#forgetConsumerIfIdle();
+    await Promise.all(this.#shards.map((shard) => shard.reader.close()));
+    await Promise.all(this.#shards.map((shard) => this.#forgetConsumerIfIdle(shard)));
   }
 
-  /** Claims and reads take turns here, so the subscription never holds more than its concurrency. */
-  async #readLoop(): Promise<void> {
+  /** Claims and reads of one stream take turns here; slots are reserved before each read. */
+  async #readLoop(shard: ShardState): Promise<void> {
     while (!this.#closing) {
       await this.#slots.waitForRoom(this.#batchSize);
       if (this.#closing) return;
+      if (this.#slots.free <= 0) continue; // another stream's loop took the room first
       try {
-        if (Date.now() >= this.#nextClaimAt) {
-          await this.#claimOnce();
-          this.#nextClaimAt = Date.now() + this.#timings.claimIntervalMs;
+        if (Date.now() >= shard.nextClaimAt) {
+          await this.#claimOnce(shard);
+          shard.nextClaimAt = Date.now() + this.#timings.claimIntervalMs;
           if (this.#slots.free <= 0) continue;
         }
-        this.#readerClientId ??= await this.#reader.client('ID');
-        if (this.#closing) return;
-        const blockMs = Math.max(1, Math.min(this.#timings.blockMs, this.#nextClaimAt - Date.now()));
-        const reply = await this.#reader.xreadgroup(
-          'GROUP',
-          this.#keys.group,
-          this.#consumer,
-          'COUNT',
-          this.#slots.free,
-          'BLOCK',
-          blockMs,
-          'STREAMS',
-          this.#keys.stream,
-          '>',
-        );
-        // Entries read with '>' are on their first delivery to this group.
-        for (const entry of parseReadGroupReply(reply)) this.#dispatch(entry, 1);
+        await this.#readOnce(shard);
       } catch (error) {
         if (this.#closing) return;
         this.#options.onError(error);
@@ -131,24 +129,44 @@ export class RedisStreamSubscription implements Subscription {
     }
   }
 
+  async #readOnce(shard: ShardState): Promise<void> {
+    const room = Math.min(this.#slots.free, this.#readShare);
+    if (room <= 0) return;
+    this.#slots.take(room);
+    let dispatched = 0;
+    try {
+      if (this.#closing) return;
+      // With fewer slots than streams a blocked read holds room the other streams wait for: keep it short.
+      const longestBlockMs = this.#shards.length > this.#slots.capacity ? Math.min(100, this.#timings.blockMs) : this.#timings.blockMs;
+      const blockMs = Math.max(1, Math.min(longestBlockMs, shard.nextClaimAt - Date.now()));
+      const reply = await shard.reader.read(shard.keys.group, this.#consumer, room, blockMs);
+      // Entries read with '>' are on their first delivery to this group.
+      for (const entry of parseReadGroupReply(reply)) {
+        dispatched += 1;
+        this.#dispatch(shard, entry, 1, { slotTaken: true });
+      }
+    } finally {
+      this.#slots.release(room - dispatched);
+    }
+  }
+
   /**
    * CLIENT UNBLOCK ends a blocked XREADGROUP as if it timed out, so no entry is handed to a consumer
-   * that is leaving. Repeated because the read may not have reached the server at the first try.
+   * that is leaving. Repeated because a read may not have reached the server at the first try.
    */
-  async #unblockReaderUntil(readLoop: Promise<void>): Promise<void> {
+  async #unblockReadersUntil(readLoops: Promise<void>): Promise<void> {
     let done = false;
-    void readLoop.then(() => {
+    void readLoops.then(() => {
       done = true;
     });
     while (!done) {
-      const clientId = this.#readerClientId;
-      if (clientId !== undefined) await this.#commands.client('UNBLOCK', clientId, 'TIMEOUT').catch(() => undefined);
+      await Promise.all(this.#shards.map((shard) => shard.reader.unblock(this.#commands).catch(() => undefined)));
       await sleep(20);
     }
   }
 
   /** Takes over entries pending longer than ack wait: their consumer died or stalled. */
-  async #claimOnce(): Promise<void> {
+  async #claimOnce(shard: ShardState): Promise<void> {
     const room = this.#slots.free;
     if (this.#closing || room <= 0) return;
     this.#slots.take(room);
@@ -156,24 +174,24 @@ export class RedisStreamSubscription implements Subscription {
     try {
       const claimed = parseAutoClaimReply(
         await this.#commands.xautoclaim(
-          this.#keys.stream,
-          this.#keys.group,
+          shard.keys.stream,
+          shard.keys.group,
           this.#consumer,
           this.#options.ackWaitMs,
-          this.#claimCursor,
+          shard.claimCursor,
           'COUNT',
           room,
         ),
       );
-      this.#claimCursor = claimed.cursor;
+      shard.claimCursor = claimed.cursor;
       const vanished = [...claimed.deletedIds, ...claimed.entries.filter((entry) => entry.fields === null).map((entry) => entry.id)];
-      if (vanished.length > 0) await this.#commands.xack(this.#keys.stream, this.#keys.group, ...vanished);
+      if (vanished.length > 0) await this.#commands.xack(shard.keys.stream, shard.keys.group, ...vanished);
       const live = claimed.entries.filter((entry) => entry.fields !== null);
       if (live.length === 0) return;
-      const deliveryCounts = await this.#deliveryCounts(live);
+      const deliveryCounts = await this.#deliveryCounts(shard, live);
       for (const entry of live) {
         dispatched += 1;
-        this.#dispatch(entry, deliveryCounts.get(entry.id) ?? 2, { slotTaken: true });
+        this.#dispatch(shard, entry, deliveryCounts.get(entry.id) ?? 2, { slotTaken: true });
       }
     } catch (error) {
       this.#options.onError(error);
@@ -183,46 +201,50 @@ export class RedisStreamSubscription implements Subscription {
   }
 
   /** How often the group has handed out each entry, XAUTOCLAIM's own hand-over included. */
-  async #deliveryCounts(entries: readonly StreamEntry[]): Promise<Map<string, number>> {
+  async #deliveryCounts(shard: ShardState, entries: readonly StreamEntry[]): Promise<Map<string, number>> {
     const ids = entries.map((entry) => entry.id).sort(compareStreamIds);
     const first = ids[0] as string;
     const last = ids[ids.length - 1] as string;
     // Our other in-flight entries may fall inside the range, hence the headroom in COUNT.
     const pending = parsePendingReply(
-      await this.#commands.xpending(this.#keys.stream, this.#keys.group, first, last, ids.length + this.#slots.capacity, this.#consumer),
+      await this.#commands.xpending(shard.keys.stream, shard.keys.group, first, last, ids.length + this.#slots.capacity, this.#consumer),
     );
     return new Map(pending.map((entry) => [entry.id, entry.deliveryCount]));
   }
 
   async #promoteDueRetries(): Promise<void> {
-    try {
-      await promoteDueRetries.run(this.#commands, [this.#keys.retries, this.#keys.stream], [100]);
-    } catch (error) {
-      if (!this.#closing) this.#options.onError(error);
-    }
+    await Promise.all(
+      this.#shards.map(async (shard) => {
+        try {
+          await promoteDueRetries.run(this.#commands, [shard.keys.retries, shard.keys.stream], [100]);
+        } catch (error) {
+          if (!this.#closing) this.#options.onError(error);
+        }
+      }),
+    );
   }
 
-  #dispatch(entry: StreamEntry, deliveryCount: number, options: { slotTaken?: boolean } = {}): void {
+  #dispatch(shard: ShardState, entry: StreamEntry, deliveryCount: number, options: { slotTaken?: boolean } = {}): void {
     if (!options.slotTaken) this.#slots.take();
     const fields = entry.fields ?? new Map<string, string>();
     // A producer outside this adapter may XADD the message's fields instead of one `body` field.
     const body = fields.get('body') ?? JSON.stringify(Object.fromEntries(fields));
     const firstAttempt = Number(fields.get('attempt') ?? '1') || 1;
     const delivery: Delivery = { id: fields.get('origin') ?? entry.id, body, attempt: firstAttempt + deliveryCount - 1 };
-    void this.#settle(entry.id, delivery);
+    void this.#settle(shard, entry.id, delivery);
   }
 
-  async #settle(entryId: string, delivery: Delivery): Promise<void> {
+  async #settle(shard: ShardState, entryId: string, delivery: Delivery): Promise<void> {
     try {
       const verdict = await handlerVerdict(this.#handler, delivery, this.#options.onError);
       if (verdict === 'ack') {
-        await this.#acks.ack(entryId);
+        await shard.acks.ack(entryId);
       } else {
         const member = encodeRetryMember({ attempt: delivery.attempt + 1, origin: delivery.id, body: delivery.body });
         await scheduleRetry.run(
           this.#commands,
-          [this.#keys.stream, this.#keys.retries],
-          [this.#keys.group, entryId, this.#options.retryDelayMs(delivery.attempt), member],
+          [shard.keys.stream, shard.keys.retries],
+          [shard.keys.group, entryId, this.#options.retryDelayMs(delivery.attempt), member],
         );
       }
     } catch (error) {
@@ -234,12 +256,12 @@ export class RedisStreamSubscription implements Subscription {
   }
 
   /** Removes this consumer from the group when it holds nothing, so departed workers do not pile up. */
-  async #forgetConsumerIfIdle(): Promise<void> {
+  async #forgetConsumerIfIdle(shard: ShardState): Promise<void> {
     try {
-      const pending = await this.#commands.xpending(this.#keys.stream, this.#keys.group, '-', '+', 1, this.#consumer);
+      const pending = await this.#commands.xpending(shard.keys.stream, shard.keys.group, '-', '+', 1, this.#consumer);
       // DELCONSUMER would drop the consumer's pending entries, so only an empty consumer is removed.
       if (Array.isArray(pending) && pending.length === 0) {
-        await this.#commands.xgroup('DELCONSUMER', this.#keys.stream, this.#keys.group, this.#consumer);
+        await this.#commands.xgroup('DELCONSUMER', shard.keys.stream, shard.keys.group, this.#consumer);
       }
     } catch (error) {
       this.#options.onError(error);

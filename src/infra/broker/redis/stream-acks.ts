@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/redis-connection.js';
 import type { RedisStreamKeys } from './redis-stream-keys.js';
 
 /**
@@ -9,12 +9,12 @@ import type { RedisStreamKeys } from './redis-stream-keys.js';
  * flush fails, every entry of it stays pending and a claimer takes it over after ack wait.
  */
 export class StreamAcks {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: RedisStreamKeys;
   #ids: string[] = [];
   #flush: Promise<void> | undefined;
 
-  constructor(redis: Redis, keys: RedisStreamKeys) {
+  constructor(redis: RedisClient, keys: RedisStreamKeys) {
     this.#redis = redis;
     this.#keys = keys;
   }
