@@ -25,8 +25,9 @@ export class BlockedReader {
     await this.#connection.ping();
   }
 
-  /** XREADGROUP … BLOCK on the stream, remembering which client to unblock meanwhile. */
-  async read(group: string, consumer: string, count: number, blockMs: number): Promise<unknown> {
+  /** XREADGROUP … BLOCK on the stream (no BLOCK when `blockMs` is undefined), remembering which client to unblock. */
+  async read(group: string, consumer: string, count: number, blockMs: number | undefined): Promise<unknown> {
+    if (blockMs === undefined) return this.#connection.xreadgroup('GROUP', group, consumer, 'COUNT', count, 'STREAMS', this.#stream, '>');
     const node = await this.#nodeOfStream();
     let id = this.#clientIds.get(node);
     if (id === undefined) {

@@ -12,6 +12,8 @@ import { StreamAcks } from './stream-acks.js';
 import { parseAutoClaimReply, parsePendingReply, parseReadGroupReply, type StreamEntry } from './stream-replies.js';
 
 const scheduleRetry = new LuaScript('schedule-retry-2.lua');
+/** The pause of a stream's loop after an empty read without BLOCK (fewer slots than streams). */
+const POLL_PAUSE_MS = 50;
 const promoteDueRetries = new LuaScript('promote-due-retries-2.lua');
 
 export interface RedisStreamTimings {
@@ -134,20 +136,24 @@ export class RedisStreamSubscription implements Subscription {
     if (room <= 0) return;
     this.#slots.take(room);
     let dispatched = 0;
+    let empty = false;
     try {
       if (this.#closing) return;
-      // With fewer slots than streams a blocked read holds room the other streams wait for: keep it short.
-      const longestBlockMs = this.#shards.length > this.#slots.capacity ? Math.min(100, this.#timings.blockMs) : this.#timings.blockMs;
-      const blockMs = Math.max(1, Math.min(longestBlockMs, shard.nextClaimAt - Date.now()));
-      const reply = await shard.reader.read(shard.keys.group, this.#consumer, room, blockMs);
+      // With fewer slots than streams a blocked read would hold room that the other streams wait for:
+      // each loop then reads without blocking and, finding nothing, pauses without holding a slot.
+      const polling = this.#shards.length > this.#slots.capacity;
+      const blockMs = polling ? undefined : Math.max(1, Math.min(this.#timings.blockMs, shard.nextClaimAt - Date.now()));
+      const entries = parseReadGroupReply(await shard.reader.read(shard.keys.group, this.#consumer, room, blockMs));
+      empty = polling && entries.length === 0;
       // Entries read with '>' are on their first delivery to this group.
-      for (const entry of parseReadGroupReply(reply)) {
+      for (const entry of entries) {
         dispatched += 1;
         this.#dispatch(shard, entry, 1, { slotTaken: true });
       }
     } finally {
       this.#slots.release(room - dispatched);
     }
+    if (empty) await sleep(POLL_PAUSE_MS);
   }
 
   /**
