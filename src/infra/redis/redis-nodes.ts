@@ -18,7 +18,7 @@ export function parseRedisNodes(text: string): RedisNode[] {
     const match = /^(\[[^\]]+\]|[^:\s[\]]+):(\d{1,5})$/.exec(entry);
     const port = Number(match?.[2]);
     if (!match || !Number.isInteger(port) || port < 1 || port > 65_535) {
-      throw new Error(`expected host:port with a port 1-65535, got '${entry}'`);
+      throw new Error(`expected host:port with a port 1-65535, and entry '${entry}' is not`);
     }
     return { host: (match[1] as string).replace(/^\[(.*)\]$/, '$1'), port };
   });
