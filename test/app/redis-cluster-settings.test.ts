@@ -27,7 +27,9 @@ describe('settings: REDIS_CLUSTER_NODES and BROKER_STREAM_SHARDS', () => {
     expect(problems({ REDIS_CLUSTER_NODES: '127.0.0.1' })).toEqual([
       "REDIS_CLUSTER_NODES: expected host:port with a port 1-65535, and entry '127.0.0.1' is not, got '127.0.0.1'",
     ]);
-    expect(problems({ REDIS_CLUSTER_NODES: '127.0.0.1:7001,redis://b:7002' })[0]).toMatch(/^REDIS_CLUSTER_NODES: .*entry 'redis:\/\/b:7002' is not/);
+    expect(problems({ REDIS_CLUSTER_NODES: '127.0.0.1:7001,redis://b:7002' })[0]).toMatch(
+      /^REDIS_CLUSTER_NODES: .*entry 'redis:\/\/b:7002' is not/,
+    );
     expect(problems({ REDIS_CLUSTER_NODES: 'a:0' })[0]).toMatch(/^REDIS_CLUSTER_NODES: expected host:port with a port 1-65535/);
     expect(problems({ REDIS_CLUSTER_NODES: 'a:70000' })[0]).toMatch(/^REDIS_CLUSTER_NODES: /);
     expect(problems({ REDIS_CLUSTER_NODES: ',,' })[0]).toMatch(/^REDIS_CLUSTER_NODES: expected host:port\[,host:port\.\.\.\]/);

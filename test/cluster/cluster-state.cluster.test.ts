@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRedisAdapters } from '../../src/infra/redis/redis-adapters.js';
 import { RedisChangeFeed } from '../../src/infra/redis/redis-change-feed.js';
-import { createRedisClient, isCluster, type RedisClient } from '../../src/infra/redis/redis-connection.js';
+import { createRedisClient } from '../../src/infra/redis/redis-connection.js';
 import { RedisEventFingerprints } from '../../src/infra/redis/redis-event-fingerprints.js';
 import { RedisNonceStore } from '../../src/infra/redis/redis-nonce-store.js';
 import { RedisSoldOutMarks } from '../../src/infra/redis/redis-sold-out-marks.js';
@@ -15,7 +15,7 @@ import { describeSoldOutMarksConformance } from '../conformance/sold-out-marks.c
 import { describeTraceStoreConformance } from '../conformance/trace-store.conformance.js';
 import { isolatedRedisAdapters, keysUnder } from '../infra/redis/redis-test-support.js';
 import { uniqueName } from '../support/services.js';
-import { CLUSTER_TARGET, CLUSTER_UP } from './cluster-support.js';
+import { CLUSTER_TARGET, CLUSTER_UP, keysPerMaster } from './cluster-support.js';
 
 /** The Redis conformance suites, as test/infra/redis runs them on one Redis, on the local cluster. */
 const root = uniqueName('cluster_state');
@@ -122,23 +122,6 @@ describe.skipIf(!CLUSTER_UP)('Redis adapters on a Redis Cluster', () => {
     }
   });
 });
-
-/** How many keys under `prefix` each master holds (SCAN on each master's own connection). */
-export async function keysPerMaster(redis: RedisClient, prefix: string): Promise<number[]> {
-  if (!isCluster(redis)) throw new Error('not a cluster');
-  return Promise.all(
-    redis.nodes('master').map(async (node) => {
-      let count = 0;
-      let cursor = '0';
-      do {
-        const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        count += keys.length;
-        cursor = next;
-      } while (cursor !== '0');
-      return count;
-    }),
-  );
-}
 
 afterAll(async () => {
   if (!CLUSTER_UP) return;

@@ -1,5 +1,5 @@
 import { Cluster } from 'ioredis';
-import type { RedisTarget } from '../../src/infra/redis/redis-connection.js';
+import { isCluster, type RedisClient, type RedisTarget } from '../../src/infra/redis/redis-connection.js';
 import { parseRedisNodes } from '../../src/infra/redis/redis-nodes.js';
 
 /** The local cluster `.ci/redis-cluster` starts, or the one REDIS_CLUSTER_NODES names. */
@@ -37,3 +37,20 @@ async function clusterIsUp(): Promise<boolean> {
 }
 
 export const CLUSTER_UP = await clusterIsUp();
+
+/** How many keys under `prefix` each master holds (SCAN on each master's own connection). */
+export async function keysPerMaster(redis: RedisClient, prefix: string): Promise<number[]> {
+  if (!isCluster(redis)) throw new Error('not a cluster');
+  return Promise.all(
+    redis.nodes('master').map(async (node) => {
+      let count = 0;
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        count += keys.length;
+        cursor = next;
+      } while (cursor !== '0');
+      return count;
+    }),
+  );
+}

@@ -12,7 +12,9 @@ import { AmqpTopology } from '../../src/infra/broker/amqp/amqp-topology.js';
 import { defaultRetryDelayMs } from '../../src/infra/broker/broker-options.js';
 import { type BrokerAdapter, createBroker } from '../../src/infra/broker/create-broker.js';
 import { jetStreamNames } from '../../src/infra/broker/nats/jetstream-names.js';
-import { redisStreamKeys } from '../../src/infra/broker/redis/redis-stream-keys.js';
+import { redisStreamShardCountKey, redisStreamShards } from '../../src/infra/broker/redis/redis-stream-keys.js';
+import { createRedisClient, isCluster, type RedisClient } from '../../src/infra/redis/redis-connection.js';
+import type { RedisNode } from '../../src/infra/redis/redis-nodes.js';
 import { sampleConfigFile } from './sample-app.js';
 import { AMQP_URL, DATABASE_URL, NATS_URL, REDIS_URL, uniqueName } from './services.js';
 import { inParallel, spawnCli } from './spawn-server.js';
@@ -22,6 +24,11 @@ const run = promisify(execFile);
 export interface BrokerUnderTest {
   readonly kind: 'redis' | 'rabbitmq' | 'nats';
   readonly url: string;
+  /**
+   * A Redis Cluster (test/cluster): the processes get REDIS_CLUSTER_NODES instead of REDIS_URL, and a
+   * `redis://` broker URL names one of its nodes, so the broker runs on the cluster too.
+   */
+  readonly redisCluster?: readonly RedisNode[];
 }
 
 /** Every real broker, for `describe.each`. */
@@ -89,7 +96,8 @@ export class BrokerE2e {
   readonly broker: BrokerUnderTest;
   readonly namespace: string;
   readonly configPath: string;
-  readonly redis: Redis;
+  /** Redis, or the cluster, of this deployment's state (and of the broker on Redis). */
+  readonly redis: RedisClient;
   readonly publisher: BrokerAdapter;
   readonly #options: BrokerE2eOptions;
   readonly #children: RunningChild[] = [];
@@ -100,7 +108,7 @@ export class BrokerE2e {
     broker: BrokerUnderTest;
     namespace: string;
     configPath: string;
-    redis: Redis;
+    redis: RedisClient;
     publisher: BrokerAdapter;
     options: BrokerE2eOptions;
     turn: string | undefined;
@@ -116,20 +124,21 @@ export class BrokerE2e {
 
   static async open(broker: BrokerUnderTest, purpose: string, options: BrokerE2eOptions = {}): Promise<BrokerE2e> {
     const namespace = uniqueName(`${purpose}_${broker.kind}`);
-    const redis = new Redis(REDIS_URL);
+    const redis = broker.redisCluster ? createRedisClient({ clusterNodes: broker.redisCluster }) : new Redis(REDIS_URL);
     // ioredis reconnects by itself; a command that fails meanwhile fails the test that sent it.
     redis.on('error', () => {});
-    const turn = broker.kind === 'rabbitmq' ? await takeTurn(redis, options.rabbitMqTurn ?? 'shared') : undefined;
+    const turn = broker.kind === 'rabbitmq' ? await takeTurn(redis as Redis, options.rabbitMqTurn ?? 'shared') : undefined;
     try {
       const publisher = await createBroker(broker.url, {
         name: namespace,
         consumerName: 'test-publisher',
+        ...(broker.redisCluster ? { redisCluster: true } : {}),
         ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
       });
       const configPath = sampleConfigFile(options.editConfig);
       return new BrokerE2e({ broker, namespace, configPath, redis, publisher, options, turn });
     } catch (error) {
-      if (turn) await releaseTurn(redis, turn);
+      if (turn) await releaseTurn(redis as Redis, turn);
       await redis.quit();
       throw error;
     }
@@ -138,7 +147,9 @@ export class BrokerE2e {
   /** The environment of this deployment's processes; `extra` overrides (e.g. BROKER_URL through a proxy). */
   env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     return {
-      REDIS_URL,
+      ...(this.broker.redisCluster
+        ? { REDIS_CLUSTER_NODES: this.broker.redisCluster.map((node) => `${node.host}:${node.port}`).join(',') }
+        : { REDIS_URL }),
       DATABASE_URL,
       BROKER_URL: this.broker.url,
       NAMESPACE: this.namespace,
@@ -191,7 +202,10 @@ export class BrokerE2e {
     const result = new Map<string, PreparedData | undefined>();
     for (let start = 0; start < users.length; start += 1_000) {
       const chunk = users.slice(start, start + 1_000);
-      const values = await this.redis.mget(...chunk.map((user) => `${this.namespace}:prepared:{${activityId}:${user}}`));
+      const keys = chunk.map((user) => `${this.namespace}:prepared:{${activityId}:${user}}`);
+      // On a cluster the users' keys live in many slots: one GET each (auto-pipelined per node).
+      const redis = this.redis;
+      const values = isCluster(redis) ? await Promise.all(keys.map((key) => redis.get(key))) : await redis.mget(...keys);
       chunk.forEach((user, index) => {
         const json = values[index];
         result.set(user, json ? (JSON.parse(json) as PreparedData) : undefined);
@@ -205,9 +219,7 @@ export class BrokerE2e {
     const result = new Map<string, ChainTrace[]>();
     for (let start = 0; start < eventIds.length; start += 2_000) {
       const chunk = eventIds.slice(start, start + 2_000);
-      const pipeline = this.redis.pipeline();
-      for (const eventId of chunk) pipeline.lrange(`${this.namespace}:trace:{${eventId}}`, 0, -1);
-      const replies = (await pipeline.exec()) ?? [];
+      const replies = await this.#lists(chunk.map((eventId) => `${this.namespace}:trace:{${eventId}}`));
       chunk.forEach((eventId, index) => {
         const [error, entries] = replies[index] ?? [new Error('no reply'), []];
         if (error) throw error;
@@ -233,9 +245,13 @@ export class BrokerE2e {
   async brokerBacklog(): Promise<number> {
     switch (this.broker.kind) {
       case 'redis': {
-        const keys = redisStreamKeys(this.namespace);
-        const [length, retries] = await Promise.all([this.redis.xlen(keys.stream), this.redis.zcard(keys.retries)]);
-        return length + retries;
+        const shardCount = Number((await this.redis.get(redisStreamShardCountKey(this.namespace))) ?? 1);
+        const counts = await Promise.all(
+          redisStreamShards(this.namespace, shardCount).map(
+            async (keys) => (await this.redis.xlen(keys.stream)) + (await this.redis.zcard(keys.retries)),
+          ),
+        );
+        return counts.reduce((sum, count) => sum + count, 0);
       }
       case 'rabbitmq': {
         // RabbitMQ counts ready messages only: ask when no live consumer holds unsettled deliveries.
@@ -297,20 +313,36 @@ export class BrokerE2e {
     await attempt(() => this.publisher.deleteTopology());
     await attempt(() => this.publisher.close());
     await attempt(async () => {
-      for (const pattern of [`${this.namespace}:*`, `{${this.namespace}}:*`]) {
-        for (let cursor = '0'; ; ) {
-          const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1_000);
-          if (keys.length > 0) await this.redis.unlink(...keys);
-          cursor = next;
-          if (cursor === '0') break;
+      const redis = this.redis;
+      const nodes: Redis[] = isCluster(redis) ? redis.nodes('master') : [redis];
+      for (const node of nodes) {
+        for (const pattern of [`${this.namespace}:*`, `{${this.namespace}}:*`, `{${this.namespace}:s*`]) {
+          for (let cursor = '0'; ; ) {
+            const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1_000);
+            // Key by key on a cluster: one UNLINK of several slots is refused.
+            if (keys.length > 0) await Promise.all(isCluster(redis) ? keys.map((key) => redis.unlink(key)) : [redis.unlink(...keys)]);
+            cursor = next;
+            if (cursor === '0') break;
+          }
         }
       }
     });
     await attempt(() => this.#pg().query(`DROP SCHEMA IF EXISTS ${this.namespace} CASCADE`));
     await attempt(async () => this.#pool?.end());
-    if (this.#turn) await attempt(() => releaseTurn(this.redis, this.#turn as string));
+    if (this.#turn) await attempt(() => releaseTurn(this.redis as Redis, this.#turn as string));
     await attempt(() => this.redis.quit());
     if (problems.length > 0) throw new AggregateError(problems, `cleaning up ${this.namespace} failed`);
+  }
+
+  /** LRANGE 0 -1 of each key: one pipeline on one Redis, one command per key on a cluster. */
+  async #lists(keys: readonly string[]): Promise<Array<[Error | null, unknown]>> {
+    const redis = this.redis;
+    if (isCluster(redis)) {
+      return Promise.all(keys.map((key) => redis.lrange(key, 0, -1).then((list): [Error | null, unknown] => [null, list])));
+    }
+    const pipeline = redis.pipeline();
+    for (const key of keys) pipeline.lrange(key, 0, -1);
+    return ((await pipeline.exec()) ?? []) as Array<[Error | null, unknown]>;
   }
 
   #pg(): pg.Pool {
