@@ -5,8 +5,10 @@ import type { Delivery } from '../../src/domain/ports/broker.js';
 import type { BrokerAdapter } from '../../src/infra/broker/broker-adapter.js';
 import { createBroker } from '../../src/infra/broker/create-broker.js';
 import { redisStreamShards, streamShardOf } from '../../src/infra/broker/redis/redis-stream-keys.js';
+import { RedisStreamsBroker } from '../../src/infra/broker/redis/redis-streams-broker.js';
 import { createRedisClient } from '../../src/infra/redis/redis-connection.js';
 import { behavior, describeBrokerConformance, eventIdOf, waitFor } from '../conformance/broker.conformance.js';
+import { sleep } from '../conformance/conformance-support.js';
 import { uniqueName } from '../support/services.js';
 import { CLUSTER_NODE_URL, CLUSTER_TARGET, CLUSTER_UP } from './cluster-support.js';
 
@@ -66,6 +68,24 @@ describe.skipIf(!CLUSTER_UP)('Redis Streams broker on a Redis Cluster', () => {
       () => `${seen.length} delivered`,
     );
     expect(seen).toEqual(messages.map((message) => message.eventId));
+  });
+
+  it("close() cuts every stream's blocked read short on the master that holds it (CLIENT UNBLOCK), not waiting out BLOCK", async () => {
+    const name = uniqueName('cluster_unblock');
+    // Reads that block 30 s, and no claim to shorten them: only an unblock ends them soon.
+    const broker = await RedisStreamsBroker.connect(CLUSTER_NODE_URL, {
+      name,
+      redisCluster: true,
+      blockMs: 30_000,
+      claimIntervalMs: 60_000,
+      ackWaitMs: 60_000,
+    });
+    opened.push(broker);
+    const subscription = await broker.subscribe(async () => 'ack', { concurrency: 16 });
+    await sleep(500);
+    const startedAt = Date.now();
+    await subscription.close();
+    expect(Date.now() - startedAt).toBeLessThan(15_000);
   });
 
   it('refuses to start a process with another shard count on the same namespace, naming BROKER_STREAM_SHARDS', async () => {

@@ -120,7 +120,7 @@ export async function killedWorkerScenario(broker: BrokerUnderTest, track: (e2e:
   const stopped = await Promise.all([survivor.stop(), restarted.stop(), api.stop()]);
   expect(stopped).toEqual([0, 0, 0]);
   console.info(
-    `[${broker.kind}] ${messages.length} events in ${elapsedMs} ms (${Math.round(messages.length / (elapsedMs / 1000))}/s with a kill), ` +
+    `[${broker.kind}${broker.redisCluster ? ' cluster' : ''}] ${messages.length} events in ${elapsedMs} ms (${Math.round(messages.length / (elapsedMs / 1000))}/s with a kill), ` +
       `${unfinishedAtKill} unfinished at the kill, ${ranTwice.length} ran twice`,
   );
 }
