@@ -97,7 +97,9 @@ async function deleteKeys(cluster: boolean, namespace: string): Promise<void> {
   const client = cluster
     ? new Cluster(CLUSTER_NODES.split(',').map((entry) => ({ host: entry.split(':')[0] as string, port: Number(entry.split(':')[1]) })))
     : openRedis();
-  const nodes: Redis[] = client instanceof Cluster ? (await client.ping(), client.nodes('master')) : [client];
+  // A cluster knows its masters once it has connected.
+  await client.ping();
+  const nodes: Redis[] = client instanceof Cluster ? client.nodes('master') : [client];
   for (const node of nodes) {
     let cursor = '0';
     do {
