@@ -8,6 +8,7 @@ import type { LoadedConfig } from '../config/load-config.js';
 import { InvalidConfigError } from '../domain/errors.js';
 import type { Catalog, Recall } from '../domain/ports/catalog.js';
 import { systemClock } from '../domain/ports/clock.js';
+import type { RightsLedger } from '../domain/ports/rights-ledger.js';
 import type { Processor } from '../domain/processor.js';
 import { StaticCatalog } from '../infra/catalog/static-catalog.js';
 import { builtInProcessors } from '../processors/built-in-processors.js';
@@ -22,6 +23,8 @@ import { InstanceLocks } from '../service/instance-lock.js';
 import { DEFAULT_LEDGER_CONCURRENCY, DEFAULT_SOLD_OUT_TTL_MS, gatedLedger } from '../service/issuance-gates.js';
 import { ProcessorRegistry } from '../service/processor-registry.js';
 import { TemplateRegistry } from '../service/template-registry.js';
+import { tracedLedger } from '../service/traced-ledger.js';
+import { tracingEnabled } from '../service/tracing.js';
 import { UserRights } from '../service/user-rights.js';
 import { FaultInjector } from '../testing/fault-injection.js';
 import type { App, AppOptions } from './app-options.js';
@@ -45,11 +48,13 @@ export async function createApp(options: AppOptions): Promise<App> {
   const backends = await openBackends(settings, logger);
 
   const catalog = new StaticCatalog();
+  // A span per ledger call when tracing is on; the port as is (no cost) when off.
+  const traced = tracingEnabled() ? tracedLedger : (ledger: RightsLedger) => ledger;
   const processorDeps: ProcessorDeps = {
     activities: backends.activities,
     instances: backends.instances,
     // At most LEDGER_CONCURRENCY issuances of this process in the ledger; a sold-out pool answers from its mark.
-    ledger: gatedLedger(faults.ledger(backends.ledger), {
+    ledger: gatedLedger(traced(faults.ledger(backends.ledger)), {
       concurrency: settings.ledgerConcurrency ?? DEFAULT_LEDGER_CONCURRENCY,
       soldOut: backends.soldOutMarks,
       soldOutTtlMs: settings.soldOutTtlMs ?? DEFAULT_SOLD_OUT_TTL_MS,
