@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { ApiClients } from '../access/auth/api-clients.js';
 import { RequestAuthenticator } from '../access/auth/request-authenticator.js';
 import { defaultConsumerConcurrency } from '../access/behavior-consumer.js';
@@ -15,7 +16,7 @@ import { builtInProcessors } from '../processors/built-in-processors.js';
 import type { ProcessorDeps } from '../processors/processor-deps.js';
 import { ChannelEvents } from '../service/channel-events.js';
 import { DeadLetterReplay } from '../service/dead-letter-replay.js';
-import { Dispatcher } from '../service/dispatcher.js';
+import { Dispatcher, type DispatchObserver } from '../service/dispatcher.js';
 import { simulatedInstanceStore, simulatedLedger } from '../service/dry-run-ports.js';
 import { EventIdentity } from '../service/event-identity.js';
 import { Explainer } from '../service/explain.js';
@@ -95,7 +96,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     traces: backends.traces,
     clock,
   };
-  const dispatcher = new Dispatcher({ ...dispatcherDeps, observer: metrics });
+  const dispatcher = new Dispatcher({ ...dispatcherDeps, observer: loggedFaults(metrics, logger) });
   // Dry runs use the same processors on ports that read for real and simulate every write.
   const dryRunProcessors = processorRegistry(
     { ...processorDeps, instances: simulatedInstanceStore(processorDeps.instances), ledger: simulatedLedger(processorDeps.ledger) },
@@ -168,6 +169,22 @@ export async function createApp(options: AppOptions): Promise<App> {
       await consumers.close();
       await backends.close();
     },
+  };
+}
+
+/**
+ * Metrics for every chain, and a warning for each that failed on a fault (a throw, not a business
+ * refusal): written inside the chain's span, so with tracing on the line names the trace to open.
+ */
+function loggedFaults(metrics: Metrics, logger: Logger | undefined): DispatchObserver {
+  return {
+    chainFinished(trace, fault) {
+      metrics.chainFinished(trace);
+      if (fault !== undefined) {
+        logger?.warn({ err: fault, eventId: trace.eventId, activityId: trace.activityId, processor: trace.decidedBy }, 'chain failed');
+      }
+    },
+    bookkeepingFailed: (what) => metrics.bookkeepingFailed(what),
   };
 }
 

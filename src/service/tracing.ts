@@ -71,12 +71,14 @@ export function currentTraceId(): string | undefined {
   return spanContext && isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
 }
 
-/** The active span's ids as pino fields (a `mixin`): every log line written inside a span names its trace. */
-const NO_FIELDS: Readonly<Record<string, string>> = Object.freeze({});
-export function traceLogFields(): Readonly<Record<string, string>> {
-  if (!enabled) return NO_FIELDS;
+/**
+ * The active span's ids as pino fields (a `mixin`): every log line written inside a span names its
+ * trace. A new object each time: pino merges the line's own fields into it.
+ */
+export function traceLogFields(): Record<string, string> {
+  if (!enabled) return {};
   const spanContext = trace.getSpanContext(context.active());
-  return spanContext && isSpanContextValid(spanContext) ? { traceId: spanContext.traceId, spanId: spanContext.spanId } : NO_FIELDS;
+  return spanContext && isSpanContextValid(spanContext) ? { traceId: spanContext.traceId, spanId: spanContext.spanId } : {};
 }
 
 /** W3C trace context (`traceparent`, `tracestate`) of the active span, as message headers. */
