@@ -83,10 +83,11 @@ describe('strategy-center serve with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
     for (const [i, itemId] of ['sku-001', 'sku-002', 'sku-001'].entries()) {
       await post('/v1/behaviors', { userId: 'u1', type: 'item_view', itemId, eventId: `v${i}` });
     }
-    await eventually(async () => (await (await fetch(`${url}/v1/activities/act-1001/users/u1`)).json()).prepared !== undefined, 10_000);
+    const get = async (path: string) => (await fetch(`${url}${path}`)).json() as Promise<any>;
+    await eventually(async () => (await get('/v1/activities/act-1001/users/u1')).prepared !== undefined, 10_000);
     const click = await post('/v1/channels/home_banner/events', { userId: 'u1', eventId: 'click-otlp' });
     expect(click.outcomes[0].status).toBe('issued');
-    const eventTrace = await (await fetch(`${url}/v1/events/click-otlp/trace`)).json();
+    const eventTrace = await get('/v1/events/click-otlp/trace');
     const traceId: string = eventTrace.chains[0].traceId;
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
 
