@@ -8,6 +8,7 @@ import {
   type Span,
   SpanKind,
   SpanStatusCode,
+  TraceFlags,
   trace,
 } from '@opentelemetry/api';
 
@@ -45,8 +46,14 @@ export interface SpanOptions {
  */
 export async function inSpan<T>(name: string, fn: (span: Span | undefined) => Promise<T>, options: SpanOptions = {}): Promise<T> {
   if (!enabled) return fn(undefined);
+  const parent = options.parent ?? context.active();
+  if (sampledOut(parent)) {
+    // A trace the sampler dropped: record nothing, but run in its context, so that what follows
+    // (and what is published) stays in that unsampled trace instead of starting a new one.
+    return options.parent ? context.with(parent, () => fn(undefined)) : fn(undefined);
+  }
   const spanOptions = { kind: options.kind ?? SpanKind.INTERNAL, ...(options.attributes ? { attributes: options.attributes } : {}) };
-  return tracer().startActiveSpan(name, spanOptions, options.parent ?? context.active(), async (span) => {
+  return tracer().startActiveSpan(name, spanOptions, parent, async (span) => {
     try {
       return await fn(span);
     } catch (error) {
@@ -56,6 +63,12 @@ export async function inSpan<T>(name: string, fn: (span: Span | undefined) => Pr
       span.end();
     }
   });
+}
+
+/** The context holds a span of a trace the sampler did not keep (its children would not be kept either). */
+export function sampledOut(parent: Context): boolean {
+  const spanContext = trace.getSpanContext(parent);
+  return spanContext !== undefined && (spanContext.traceFlags & TraceFlags.SAMPLED) === 0;
 }
 
 /** Marks the span failed with the error, as an exception event. */

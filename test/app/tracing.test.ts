@@ -147,6 +147,26 @@ describe('OpenTelemetry spans (in-memory exporter)', () => {
   });
 });
 
+describe('sampling', () => {
+  it('a caller’s unsampled traceparent is followed: nothing recorded, the trace id still kept in the event trace', async () => {
+    const app = await createApp({ configPath: sampleConfigFile(), env: { REDIS_URL, NAMESPACE: uniqueName('otel_unsampled') } });
+    closers.push(() => app.close());
+    const { post, get } = await listening(app);
+    const callerTrace = '0af7651916cd43dd8448eb211c80319c';
+    await post(
+      '/v1/channels/home_banner/events',
+      { userId: 'u2', eventId: 'click-unsampled' },
+      { traceparent: `00-${callerTrace}-b7ad6b7169203331-00` },
+    );
+    const sampled = await post('/v1/channels/home_banner/events', { userId: 'u3', eventId: 'click-sampled' });
+    expect(sampled.status).toBe(200);
+    await waitFor(() => exporter.getFinishedSpans().some((span) => span.name.startsWith('POST ')));
+    expect(exporter.getFinishedSpans().filter((span) => traceOf(span) === callerTrace)).toEqual([]);
+    expect(exporter.getFinishedSpans().some((span) => span.name.startsWith('redis '))).toBe(true);
+    expect((await get('/v1/events/click-unsampled/trace')).chains[0].traceId).toBe(callerTrace);
+  });
+});
+
 describe.each(BROKERS)('a behavior published through $kind', ({ url, kind }) => {
   it('continues its trace in the worker that prepares it (traceparent in the message)', async () => {
     const namespace = uniqueName(`otel_${kind}`);

@@ -1,4 +1,4 @@
-import { type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, type Span, SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
 
 /**
@@ -8,13 +8,17 @@ import type { Redis } from 'ioredis';
  * sends a batch's commands later, from the context of whichever call opened the batch, so spans
  * started there would hang under the wrong chain. The proxy starts each span at the call, in the
  * caller's context, and leaves pipelining, scripts and reconnects to ioredis untouched. A pipeline
- * or MULTI is one span around its `exec`.
+ * or MULTI is one span around its `exec`. A command outside any kept trace gets no span.
  */
 export function tracedRedis(redis: Redis): Redis {
   const tracer = trace.getTracer('strategy-center');
   const commands = new Set(redis.getBuiltinCommands());
   const wrapped = new Map<PropertyKey, unknown>();
   const traced = (name: string, call: () => Promise<unknown>): Promise<unknown> => {
+    // Only inside a kept trace: background commands (config refresh, fence clean-up) would each
+    // start a trace of their own, and in a trace the sampler dropped nothing is recorded anyway.
+    const parent = trace.getSpanContext(context.active());
+    if (parent === undefined || (parent.traceFlags & TraceFlags.SAMPLED) === 0) return call();
     const span = tracer.startSpan(`redis ${name.toUpperCase()}`, {
       kind: SpanKind.CLIENT,
       attributes: { 'db.system': 'redis', 'db.operation': name.toUpperCase() },
