@@ -74,7 +74,7 @@ const SIZES = {
   } satisfies Omit<IssuanceOptions, 'configPath'>,
   ledgerCeiling: { clients: [4, 16, 64], shards: [1, 16], seconds: quick ? 1 : 3 },
   /** Issue 14: first issuances with tracing off, on (all exported), on (10% sampled), taking turns. */
-  tracing: { connections: 64, warmupUsers: scale(500), usersPerRun: scale(1_500), rounds: 3 },
+  tracing: { connections: 64, warmupUsers: scale(500), usersPerRun: scale(2_500), rounds: 3 },
 };
 
 type Failed = { readonly error: string };
