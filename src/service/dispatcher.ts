@@ -15,7 +15,7 @@ import { ChainFault, type ChainRun, elapsedMs, runChain } from './chain-runner.j
 import type { HeldLock, InstanceLocks } from './instance-lock.js';
 import type { ProcessorRegistry } from './processor-registry.js';
 import type { TemplateRegistry } from './template-registry.js';
-import { currentTraceId, inSpan } from './tracing.js';
+import { currentTraceId, inSpan, tracingEnabled } from './tracing.js';
 
 /** What the dispatcher writes on a chain's span. */
 type ChainSpan = { setAttributes(attributes: Record<string, string>): unknown };
@@ -97,9 +97,11 @@ export class Dispatcher {
     const live = bound.filter((activity) => isLive(activity, nowMs));
     const runs = await Promise.all(
       live.map((activity) =>
-        inSpan(`chain ${activity.id}`, (span) => this.#runInstance(activity, params, span), {
-          attributes: { 'activity.id': activity.id, 'channel.code': params.channelCode, 'event.id': params.eventId },
-        }),
+        tracingEnabled()
+          ? inSpan(`chain ${activity.id}`, (span) => this.#runInstance(activity, params, span), {
+              attributes: { 'activity.id': activity.id, 'channel.code': params.channelCode, 'event.id': params.eventId },
+            })
+          : this.#runInstance(activity, params, undefined),
       ),
     );
     return {

@@ -42,9 +42,10 @@ export interface SpanOptions {
 
 /**
  * Runs `fn` inside a new active span that ends when `fn` settles; a throw is recorded on the span and
- * rethrown. `fn` gets the span (undefined when tracing is off) to add what it learns.
+ * rethrown. `fn` gets the span (undefined when tracing is off) to add what it learns. Not async
+ * itself: off, it is `fn()` and no promise more.
  */
-export async function inSpan<T>(name: string, fn: (span: Span | undefined) => Promise<T>, options: SpanOptions = {}): Promise<T> {
+export function inSpan<T>(name: string, fn: (span: Span | undefined) => Promise<T>, options: SpanOptions = {}): Promise<T> {
   if (!enabled) return fn(undefined);
   const parent = options.parent ?? context.active();
   if (sampledOut(parent)) {
@@ -128,4 +129,4 @@ export function withSpanContext<T>(open: OpenSpan, fn: () => T): T {
   return context.with(open.context, fn);
 }
 
-export { SpanKind, SpanStatusCode };
+export { type Span, SpanKind, SpanStatusCode };
