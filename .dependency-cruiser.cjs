@@ -40,6 +40,21 @@ module.exports = {
       to: { path: '^src/testing/' },
     },
     {
+      name: 'tracing-stays-at-the-edges',
+      comment:
+        'OpenTelemetry is the business of service/tracing.ts, the adapters and the composition root; domain, processors, access and config never import it',
+      severity: 'error',
+      from: { path: '^src/(domain|processors|access|config)/' },
+      to: { path: '^node_modules/@opentelemetry/' },
+    },
+    {
+      name: 'only-the-root-starts-the-sdk',
+      comment: 'service/ and infra/ speak @opentelemetry/api only; the SDK (provider, exporter, sampler) is chosen in src/app/tracing.ts',
+      severity: 'error',
+      from: { path: '^src/(service|infra)/' },
+      to: { path: '^node_modules/@opentelemetry/(?!api/)' },
+    },
+    {
       name: 'infra-does-not-reach-out',
       comment: 'adapters implement ports; they never call the API layer or the dispatcher',
       severity: 'error',

@@ -14,6 +14,7 @@ import { benchIssuanceEmbedded, benchIssuanceRedisPostgres, type IssuanceBackend
 import { benchLedgerCeiling, type LedgerCeilingResult } from './phases/ledger-ceiling.js';
 import { benchPeer, type PeerResult } from './phases/peer.js';
 import { benchPipeline, type PipelineResult } from './phases/pipeline.js';
+import { benchTracing, type TracingResult } from './phases/tracing.js';
 import { CLI } from './support/child-server.js';
 import { AMQP_URL, benchConfigFile, machineInfo, NATS_URL, openRedis, type RedisCensus, ROOT, round } from './support/services.js';
 import { fmt, formatTable } from './support/table.js';
@@ -21,6 +22,9 @@ import { fmt, formatTable } from './support/table.js';
 /** `--quick` (or BENCH_QUICK=1): a smaller run for trying the bench out, not for reporting. */
 const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const scale = (n: number) => (quick ? Math.max(1, Math.round(n / 5)) : n);
+/** `--only tracing` (or BENCH_ONLY=tracing): that phase alone, its table, and bench/results/tracing.json. */
+const ONLY_PHASES = ['tracing'] as const;
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : process.env.BENCH_ONLY;
 
 const TARGETS = {
   batchIntakePerSec: 30_000,
@@ -69,6 +73,8 @@ const SIZES = {
     sweepUsers: scale(3_000),
   } satisfies Omit<IssuanceOptions, 'configPath'>,
   ledgerCeiling: { clients: [4, 16, 64], shards: [1, 16], seconds: quick ? 1 : 3 },
+  /** Issue 14: first issuances with tracing off, on (all exported), on (10% sampled), taking turns. */
+  tracing: { connections: 64, warmupUsers: scale(500), usersPerRun: scale(2_500), rounds: 3 },
 };
 
 type Failed = { readonly error: string };
@@ -76,6 +82,10 @@ const failed = (value: unknown): value is Failed => typeof value === 'object' &&
 
 async function main(): Promise<number> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm run bench does)`);
+  if (only !== undefined) {
+    if (only !== 'tracing') throw new Error(`--only ${only}: expected one of ${ONLY_PHASES.join(', ')}`);
+    return tracingOnly();
+  }
   const runStarted = performance.now();
   const redis = openRedis();
   const machine = await machineInfo(redis);
@@ -88,7 +98,7 @@ async function main(): Promise<number> {
     console.log(`note: load average is ${loadBefore.join(' ')} on ${machine.cpus} cores before the start; figures will be noisy`);
   }
 
-  const phases = 11;
+  const phases = 12;
   let index = 0;
   // Other work may share these services (a test suite restarting Redis, say): a phase that fails,
   // or during which Redis restarted, runs once more, and the output says why.
@@ -196,6 +206,11 @@ async function main(): Promise<number> {
     () => benchIssuanceEmbedded({ configPath, ...SIZES.issuance }),
     (r) => `first ${fmt(r.first.reqPerSec)} req/s p99 ${fmt(r.first.p99Ms, 1)} ms; existing ${fmt(r.existing.reqPerSec)} req/s`,
   );
+  const tracing = await phase(
+    'tracing cost (first issuance, Redis + PostgreSQL, off / on / 10%)',
+    () => benchTracing({ configPath, ...SIZES.tracing }),
+    tracingSummary,
+  );
 
   const pipelineRate = !failed(pipeline) && !('skipped' in pipeline) ? pipeline.eventsPerSec : undefined;
   const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? round(a / b, 2) : null);
@@ -298,6 +313,7 @@ async function main(): Promise<number> {
         },
     engine,
     auth,
+    tracing,
     ratios,
     targets,
   };
@@ -311,6 +327,7 @@ async function main(): Promise<number> {
   console.log(`\n${measurementsTable({ engine, auth, ceiling, pipeline, peer, otherBrokers, intake, issuance, embedded })}`);
   console.log(`\n${hotPoolTable(ledger, issuance)}`);
   console.log(`\n${targetsTable(targets)}`);
+  if (!failed(tracing)) console.log(`\n${tracingTable(tracing)}`);
   if (!failed(ceiling) && !failed(pipeline) && !('skipped' in pipeline)) {
     const drift = mixDrift(pipeline.redis, ceiling.redis);
     if (drift.length > 0) console.log(`\nnote: the ceiling's command mix differs from the pipeline's (per event): ${drift.join(', ')}`);
@@ -322,8 +339,56 @@ async function main(): Promise<number> {
   );
   console.log(`\nwritten to ${resultsFile} in ${report.durationSec} s`);
   redis.disconnect();
-  const errors = [engine, auth, ceiling, pipeline, peer, ledger, intake, issuance, embedded].filter(failed);
+  const errors = [engine, auth, ceiling, pipeline, peer, ledger, intake, issuance, embedded, tracing].filter(failed);
   return errors.length > 0 ? 1 : 0;
+}
+
+/** The tracing phase on its own: for measuring what OpenTelemetry costs without the whole run. */
+async function tracingOnly(): Promise<number> {
+  const redis = openRedis();
+  const machine = await machineInfo(redis);
+  redis.disconnect();
+  const loadBefore = loadavg().map((l) => round(l, 2));
+  console.log(
+    `strategy-center bench --only tracing${quick ? ' (quick)' : ''}: ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, commit ${machine.commit}, load ${loadBefore.join(' ')}`,
+  );
+  const started = performance.now();
+  const result = await benchTracing({ configPath: benchConfigFile(), ...SIZES.tracing });
+  console.log(`${tracingSummary(result)} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+  console.log(tracingTable(result));
+  const resultsDir = join(ROOT, 'bench/results');
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, 'tracing.json');
+  const loadAfter = loadavg().map((l) => round(l, 2));
+  writeFileSync(
+    file,
+    `${JSON.stringify({ timestamp: new Date().toISOString(), quick, machine: { ...machine, loadAverage: { before: loadBefore, after: loadAfter } }, sizes: SIZES.tracing, tracing: result }, null, 2)}\n`,
+  );
+  console.log(`\nload average ${loadBefore.join(' ')} before, ${loadAfter.join(' ')} after; written to ${file}`);
+  return 0;
+}
+
+function tracingSummary(result: TracingResult): string {
+  return result.variants.map((variant) => `${variant.name} ${fmt(variant.reqPerSec)} req/s`).join('; ');
+}
+
+function tracingTable(result: TracingResult): string {
+  const off = result.variants[0];
+  return formatTable(
+    ['tracing (first issuance, 64 conn.)', 'req/s', 'vs off', 'p99 ms', 'server µs/req', 'vs off', 'spans/req', 'load 1m', 'runs (req/s)'],
+    result.variants.map((variant) => [
+      variant.name,
+      fmt(variant.reqPerSec),
+      off ? `${fmt((variant.reqPerSec / off.reqPerSec - 1) * 100, 1)}%` : '',
+      fmt(variant.p99Ms, 1),
+      fmt(variant.serverUsPerRequest),
+      off ? `${fmt((variant.serverUsPerRequest / off.serverUsPerRequest - 1) * 100, 1)}%` : '',
+      fmt(variant.spansPerRequest, 1),
+      fmt(variant.load, 2),
+      variant.runs.map((run) => fmt(run.reqPerSec)).join(' / '),
+    ]),
+    [1, 2, 3, 4, 5, 6, 7],
+  );
 }
 
 /**

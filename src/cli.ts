@@ -16,10 +16,12 @@ import { assertSafeToServe } from './app/auth-mode.js';
 import { resolveClients } from './app/client-credentials.js';
 import { createApp } from './app/create-app.js';
 import { readSettings, type Settings } from './app/settings.js';
+import { startTracing, type Tracing } from './app/tracing.js';
 import { InvalidInputError, StrategyCenterError } from './domain/errors.js';
 import type { ConfigChange } from './domain/ports/change-log.js';
 import { formatTemplateRef, parseTemplateRef, type TemplateRef } from './domain/template-ref.js';
 import { createPostgresAdapters } from './infra/postgres/postgres-adapters.js';
+import { traceLogFields } from './service/tracing.js';
 
 const DEFAULT_CONFIG = 'strategy-center.yaml';
 
@@ -40,6 +42,12 @@ function settings(): Settings {
     }
   }
   return parsedSettings;
+}
+
+/** OpenTelemetry for `serve` and `worker` when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise nothing is loaded. */
+function startProcessTracing(): Promise<Tracing> {
+  const tracingSettings = settings().tracing;
+  return startTracing(tracingSettings ? { settings: tracingSettings } : {}).catch(fail);
 }
 
 /** Prints a StrategyCenterError as its details, one per line, and exits 1; anything else is a crash. */
@@ -68,7 +76,8 @@ program
   .option('--no-watch', 'do not watch the config file (changes then need a restart or the admin API)')
   .action(async (options: { config: string; port?: number; host?: string; consumers: boolean; watch: boolean }) => {
     const { port = settings().port, host = settings().host } = options;
-    const logger = pino({ level: settings().logLevel });
+    const logger = pino({ level: settings().logLevel, mixin: traceLogFields });
+    const tracing = await startProcessTracing();
     const app = await createApp({ configPath: options.config, settings: settings(), logger, watchConfig: options.watch }).catch(fail);
     try {
       assertSafeToServe(app.authenticator.mode, settings(), host);
@@ -86,6 +95,7 @@ program
     stopOnSignals(logger, async () => {
       await http.close();
       await app.close();
+      await tracing.shutdown();
     });
   });
 
@@ -100,14 +110,18 @@ program
   )
   .option('--no-watch', 'do not watch the config file (changes then need a restart or the admin API)')
   .action(async (options: { config: string; concurrency?: number; watch: boolean }) => {
-    const logger = pino({ level: settings().logLevel });
+    const logger = pino({ level: settings().logLevel, mixin: traceLogFields });
+    const tracing = await startProcessTracing();
     const app = await createApp({ configPath: options.config, settings: settings(), logger, watchConfig: options.watch }).catch(fail);
     if (app.backends.broker === 'in-process') {
       logger.warn('BROKER_URL is not set: this worker consumes only its own in-process queue; set BROKER_URL to share work');
     }
     await app.startConsuming(options.concurrency === undefined ? {} : { concurrency: options.concurrency });
     logger.info({ backends: app.backends, concurrency: options.concurrency ?? 'default' }, 'worker consuming behavior events');
-    stopOnSignals(logger, () => app.close());
+    stopOnSignals(logger, async () => {
+      await app.close();
+      await tracing.shutdown();
+    });
   });
 
 program

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { ApiClients } from '../access/auth/api-clients.js';
 import { RequestAuthenticator } from '../access/auth/request-authenticator.js';
 import { defaultConsumerConcurrency } from '../access/behavior-consumer.js';
@@ -8,13 +9,14 @@ import type { LoadedConfig } from '../config/load-config.js';
 import { InvalidConfigError } from '../domain/errors.js';
 import type { Catalog, Recall } from '../domain/ports/catalog.js';
 import { systemClock } from '../domain/ports/clock.js';
+import type { RightsLedger } from '../domain/ports/rights-ledger.js';
 import type { Processor } from '../domain/processor.js';
 import { StaticCatalog } from '../infra/catalog/static-catalog.js';
 import { builtInProcessors } from '../processors/built-in-processors.js';
 import type { ProcessorDeps } from '../processors/processor-deps.js';
 import { ChannelEvents } from '../service/channel-events.js';
 import { DeadLetterReplay } from '../service/dead-letter-replay.js';
-import { Dispatcher } from '../service/dispatcher.js';
+import { Dispatcher, type DispatchObserver } from '../service/dispatcher.js';
 import { simulatedInstanceStore, simulatedLedger } from '../service/dry-run-ports.js';
 import { EventIdentity } from '../service/event-identity.js';
 import { Explainer } from '../service/explain.js';
@@ -22,6 +24,8 @@ import { InstanceLocks } from '../service/instance-lock.js';
 import { DEFAULT_LEDGER_CONCURRENCY, DEFAULT_SOLD_OUT_TTL_MS, gatedLedger } from '../service/issuance-gates.js';
 import { ProcessorRegistry } from '../service/processor-registry.js';
 import { TemplateRegistry } from '../service/template-registry.js';
+import { tracedLedger } from '../service/traced-ledger.js';
+import { tracingEnabled } from '../service/tracing.js';
 import { UserRights } from '../service/user-rights.js';
 import { FaultInjector } from '../testing/fault-injection.js';
 import type { App, AppOptions } from './app-options.js';
@@ -45,11 +49,13 @@ export async function createApp(options: AppOptions): Promise<App> {
   const backends = await openBackends(settings, logger);
 
   const catalog = new StaticCatalog();
+  // A span per ledger call when tracing is on; the port as is (no cost) when off.
+  const traced = tracingEnabled() ? tracedLedger : (ledger: RightsLedger) => ledger;
   const processorDeps: ProcessorDeps = {
     activities: backends.activities,
     instances: backends.instances,
     // At most LEDGER_CONCURRENCY issuances of this process in the ledger; a sold-out pool answers from its mark.
-    ledger: gatedLedger(faults.ledger(backends.ledger), {
+    ledger: gatedLedger(traced(faults.ledger(backends.ledger)), {
       concurrency: settings.ledgerConcurrency ?? DEFAULT_LEDGER_CONCURRENCY,
       soldOut: backends.soldOutMarks,
       soldOutTtlMs: settings.soldOutTtlMs ?? DEFAULT_SOLD_OUT_TTL_MS,
@@ -90,7 +96,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     traces: backends.traces,
     clock,
   };
-  const dispatcher = new Dispatcher({ ...dispatcherDeps, observer: metrics });
+  const dispatcher = new Dispatcher({ ...dispatcherDeps, observer: loggedFaults(metrics, logger) });
   // Dry runs use the same processors on ports that read for real and simulate every write.
   const dryRunProcessors = processorRegistry(
     { ...processorDeps, instances: simulatedInstanceStore(processorDeps.instances), ledger: simulatedLedger(processorDeps.ledger) },
@@ -163,6 +169,22 @@ export async function createApp(options: AppOptions): Promise<App> {
       await consumers.close();
       await backends.close();
     },
+  };
+}
+
+/**
+ * Metrics for every chain, and a warning for each that failed on a fault (a throw, not a business
+ * refusal): written inside the chain's span, so with tracing on the line names the trace to open.
+ */
+function loggedFaults(metrics: Metrics, logger: Logger | undefined): DispatchObserver {
+  return {
+    chainFinished(trace, fault) {
+      metrics.chainFinished(trace);
+      if (fault !== undefined) {
+        logger?.warn({ err: fault, eventId: trace.eventId, activityId: trace.activityId, processor: trace.decidedBy }, 'chain failed');
+      }
+    },
+    bookkeepingFailed: (what) => metrics.bookkeepingFailed(what),
   };
 }
 

@@ -88,6 +88,18 @@ export const settingsSchema = z.object({
     '3000',
   ),
   HOST: withDefault(z.string(), '127.0.0.1'),
+  /** OpenTelemetry: export spans over OTLP/HTTP to this collector (`/v1/traces` is appended); unset: tracing off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optional(urlWithScheme(['http', 'https'])),
+  /** The `service.name` of this process's spans. */
+  OTEL_SERVICE_NAME: withDefault(z.string().regex(/^\S+$/, { error: 'expected a name without spaces' }), 'strategy-center'),
+  /** Share of new traces kept (0-1); a trace continued from a `traceparent` follows its parent's choice. */
+  OTEL_TRACES_SAMPLER_ARG: withDefault(
+    z.coerce
+      .number({ error: 'expected a ratio from 0 to 1' })
+      .min(0, { error: 'expected a ratio from 0 to 1' })
+      .max(1, { error: 'expected a ratio from 0 to 1' }),
+    '1',
+  ),
   LOG_LEVEL: withDefault(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'expected one of fatal, error, warn, info, debug, trace, silent',
@@ -125,6 +137,15 @@ export interface Settings {
   readonly port: number;
   readonly host: string;
   readonly logLevel: string;
+  /** OpenTelemetry export; undefined when OTEL_EXPORTER_OTLP_ENDPOINT is unset (tracing off). */
+  readonly tracing?: TracingSettings;
+}
+
+export interface TracingSettings {
+  /** The collector's OTLP/HTTP traces URL (`…/v1/traces`). */
+  readonly tracesUrl: string;
+  readonly serviceName: string;
+  readonly sampleRatio: number;
 }
 
 /** Parses the environment (by default this process's); every bad variable is reported at once. */
@@ -166,6 +187,15 @@ export function readSettings(env: Readonly<Record<string, string | undefined>> =
     port: s.PORT,
     host: s.HOST,
     logLevel: s.LOG_LEVEL,
+    ...(s.OTEL_EXPORTER_OTLP_ENDPOINT === undefined
+      ? {}
+      : {
+          tracing: {
+            tracesUrl: `${s.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`,
+            serviceName: s.OTEL_SERVICE_NAME,
+            sampleRatio: s.OTEL_TRACES_SAMPLER_ARG,
+          },
+        }),
   };
 }
 

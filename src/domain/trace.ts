@@ -30,4 +30,6 @@ export interface ChainTrace {
   /** The event's payload, so that traces can be exported and replayed. */
   readonly payload?: Readonly<Record<string, unknown>>;
   readonly steps: readonly TraceStep[];
+  /** The OpenTelemetry trace this chain ran in (when tracing is on), to find its spans from the record. */
+  readonly traceId?: string;
 }

@@ -2,6 +2,7 @@ import { LockLostError, StrategyCenterError } from '../domain/errors.js';
 import type { InstanceContext } from '../domain/instance-context.js';
 import type { Processor } from '../domain/processor.js';
 import type { TraceStep } from '../domain/trace.js';
+import { inSpan, type Span, tracingEnabled } from './tracing.js';
 
 /**
  * Runs a chain over one instance: the one place where processors are called. A processor whose
@@ -22,25 +23,35 @@ export async function runChain(ctx: InstanceContext, chain: readonly Processor[]
         run.decidedBy = processor.name;
       }
     };
-    try {
-      if (ctx.lease?.signal.aborted) throw new LockLostError(`${ctx.activity.id}:${ctx.userId}`);
-      if (!(await processor.validate(ctx))) {
-        step('skipped', { reason: 'does not apply (validate returned false)' });
-        continue;
+    const runStep = async (span: Span | undefined): Promise<boolean> => {
+      try {
+        if (ctx.lease?.signal.aborted) throw new LockLostError(`${ctx.activity.id}:${ctx.userId}`);
+        if (!(await processor.validate(ctx))) {
+          span?.setAttribute('processor.status', 'skipped');
+          step('skipped', { reason: 'does not apply (validate returned false)' });
+          return false;
+        }
+        await processor.process(ctx);
+        if (ctx.stopped) {
+          span?.setAttribute('processor.status', 'stopped');
+          step('stopped', ctx.reason === undefined ? {} : { reason: ctx.reason });
+          return true;
+        }
+        step('ran');
+        return false;
+      } catch (error) {
+        const code = error instanceof StrategyCenterError ? error.code : 'internal';
+        const message = error instanceof Error ? error.message : String(error);
+        step('failed', { error: { code, message } });
+        ctx.stop('failed', `${processor.name}: ${message}`);
+        throw new ChainFault(processor.name, error);
       }
-      await processor.process(ctx);
-      if (ctx.stopped) {
-        step('stopped', ctx.reason === undefined ? {} : { reason: ctx.reason });
-        return run;
-      }
-      step('ran');
-    } catch (error) {
-      const code = error instanceof StrategyCenterError ? error.code : 'internal';
-      const message = error instanceof Error ? error.message : String(error);
-      step('failed', { error: { code, message } });
-      ctx.stop('failed', `${processor.name}: ${message}`);
-      throw new ChainFault(processor.name, error);
-    }
+    };
+    // Off, the step runs as is: no span name or attributes are even built.
+    const stopped = tracingEnabled()
+      ? await inSpan(`processor ${processor.name}`, runStep, { attributes: { 'processor.name': processor.name } })
+      : await runStep(undefined);
+    if (stopped) return run;
   }
   return run;
 }

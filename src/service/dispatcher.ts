@@ -15,6 +15,10 @@ import { ChainFault, type ChainRun, elapsedMs, runChain } from './chain-runner.j
 import type { HeldLock, InstanceLocks } from './instance-lock.js';
 import type { ProcessorRegistry } from './processor-registry.js';
 import type { TemplateRegistry } from './template-registry.js';
+import { currentTraceId, inSpan, tracingEnabled } from './tracing.js';
+
+/** What the dispatcher writes on a chain's span. */
+type ChainSpan = { setAttributes(attributes: Record<string, string>): unknown };
 
 /** An event on a channel, from the HTTP API (resource position) or the broker (behavior). */
 export interface ChannelEvent {
@@ -91,7 +95,15 @@ export class Dispatcher {
     };
     const bound = await this.#deps.activities.listByChannel(event.channelCode);
     const live = bound.filter((activity) => isLive(activity, nowMs));
-    const runs = await Promise.all(live.map((activity) => this.#runInstance(activity, params)));
+    const runs = await Promise.all(
+      live.map((activity) =>
+        tracingEnabled()
+          ? inSpan(`chain ${activity.id}`, (span) => this.#runInstance(activity, params, span), {
+              attributes: { 'activity.id': activity.id, 'channel.code': params.channelCode, 'event.id': params.eventId },
+            })
+          : this.#runInstance(activity, params, undefined),
+      ),
+    );
     return {
       eventId: params.eventId,
       channelCode: params.channelCode,
@@ -100,7 +112,11 @@ export class Dispatcher {
     };
   }
 
-  async #runInstance(activity: Activity, params: ExecutionParams): Promise<{ outcome: Outcome; trace: ChainTrace }> {
+  async #runInstance(
+    activity: Activity,
+    params: ExecutionParams,
+    span: ChainSpan | undefined,
+  ): Promise<{ outcome: Outcome; trace: ChainTrace }> {
     const startedAt = new Date().toISOString();
     const started = performance.now();
     let templateName = formatTemplateRef(activity.template);
@@ -157,6 +173,8 @@ export class Dispatcher {
       ...(ctx?.asset ? { asset: ctx.asset } : {}),
       ...(ctx?.output ? { output: ctx.output } : {}),
     };
+    span?.setAttributes({ 'chain.template': templateName, 'chain.status': status });
+    const traceId = currentTraceId();
     const trace: ChainTrace = {
       eventId: params.eventId,
       channelCode: params.channelCode,
@@ -172,6 +190,7 @@ export class Dispatcher {
       ...(this.dryRun ? { dryRun: true } : {}),
       ...(Object.keys(params.payload).length > 0 ? { payload: params.payload } : {}),
       steps: ctx?.steps ?? [],
+      ...(traceId === undefined ? {} : { traceId }),
     };
     // Releasing the lock and keeping the trace are independent: one round trip instead of two.
     // Neither may change the outcome, which is decided; their failures are reported, not thrown.

@@ -28,6 +28,23 @@ describe('settings: every environment variable parsed once', () => {
     expect(readSettings({ REDIS_URL: '' }).redisUrl).toBeUndefined();
   });
 
+  it('OpenTelemetry: off unless OTEL_EXPORTER_OTLP_ENDPOINT is set; the service name and sample ratio are checked', () => {
+    expect(readSettings({ OTEL_SERVICE_NAME: 'api', OTEL_TRACES_SAMPLER_ARG: '0.1' }).tracing).toBeUndefined();
+    expect(readSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toEqual({
+      tracesUrl: 'http://collector:4318/v1/traces',
+      serviceName: 'strategy-center',
+      sampleRatio: 1,
+    });
+    expect(
+      readSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel.example', OTEL_SERVICE_NAME: 'sc-api', OTEL_TRACES_SAMPLER_ARG: '0.1' })
+        .tracing,
+    ).toEqual({ tracesUrl: 'https://otel.example/v1/traces', serviceName: 'sc-api', sampleRatio: 0.1 });
+    expect(problems({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318', OTEL_TRACES_SAMPLER_ARG: '10' })).toEqual([
+      "OTEL_EXPORTER_OTLP_ENDPOINT: expected a http:// or https:// URL, got 'collector:4318'",
+      "OTEL_TRACES_SAMPLER_ARG: expected a ratio from 0 to 1, got '10'",
+    ]);
+  });
+
   it('parses into typed settings with units in the names', () => {
     expect(
       readSettings({

@@ -75,6 +75,25 @@ export function describeBrokerConformance(name: string, make: () => Promise<Brok
       expect(delivery?.id.length).toBeGreaterThan(0);
     });
 
+    it('hands over the headers published with a message (a W3C traceparent) and none to a message published without', async () => {
+      const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      const traced = behavior(31);
+      const plain = behavior(32);
+      await broker.publish(traced, { headers: { traceparent, tracestate: 'sc=1' } });
+      await broker.publish(plain);
+      const deliveries = collect();
+      await subscribe(deliveries.handler('ack'), 2);
+
+      await waitFor(
+        () => deliveries.seen.length === 2,
+        10_000,
+        () => `${deliveries.seen.length} of 2 delivered`,
+      );
+      const byEvent = new Map(deliveries.seen.map((delivery) => [eventIdOf(delivery), delivery]));
+      expect(byEvent.get(traced.eventId)?.headers).toEqual({ traceparent, tracestate: 'sc=1' });
+      expect(byEvent.get(plain.eventId)?.headers ?? {}).toEqual({});
+    });
+
     it('hands over the message id of the publish as Delivery.id: the event id by default, or the one passed', async () => {
       const plain = behavior(21);
       const replayed = behavior(22);

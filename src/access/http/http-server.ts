@@ -1,9 +1,11 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { InvalidInputError, NotFoundError } from '../../domain/errors.js';
+import { tracingEnabled } from '../../service/tracing.js';
 import { sendError } from './error-response.js';
 import type { HttpServices } from './http-services.js';
 import { registerOpenApi } from './openapi.js';
+import { traceRequests } from './request-tracing.js';
 import { requestValidator } from './request-validation.js';
 import { registerRoutes } from './router.js';
 
@@ -52,6 +54,7 @@ export function buildHttpServer(services: HttpServices, options: HttpServerOptio
     );
   });
 
+  if (tracingEnabled()) traceRequests(http);
   registerOpenApi(http, API_VERSION);
   registerRoutes(http, services);
   return http;

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Broker } from '../../domain/ports/broker.js';
 import type { ChangeFeed } from '../../domain/ports/change-feed.js';
 import { CachedActivityRepository } from '../../service/cached-activity-repository.js';
+import { tracedBroker } from '../../service/traced-broker.js';
+import { tracingEnabled } from '../../service/tracing.js';
 import type { Settings } from '../settings.js';
 import type { RecordsBackend, StateBackend } from './backends.js';
 import { openBroker } from './broker.js';
@@ -30,9 +32,9 @@ export async function openBackends(settings: Settings, logger: Logger | undefine
   };
   try {
     const state = settings.redisClusterNodes
-      ? redisState({ clusterNodes: settings.redisClusterNodes }, settings.namespace, logger)
+      ? redisState({ clusterNodes: settings.redisClusterNodes }, settings.namespace, logger, tracingEnabled())
       : settings.redisUrl
-        ? redisState({ url: settings.redisUrl }, settings.namespace, logger)
+        ? redisState({ url: settings.redisUrl }, settings.namespace, logger, tracingEnabled())
         : memoryState();
     closers.push(() => state.close());
     const records = settings.databaseUrl
@@ -58,7 +60,8 @@ export async function openBackends(settings: Settings, logger: Logger | undefine
       ...recordParts,
       activities: new CachedActivityRepository(records.activities),
       changeFeed: records.changeFeed ?? state.changeFeed,
-      broker,
+      // With tracing on, every message carries its publisher's trace context to the worker.
+      broker: tracingEnabled() ? tracedBroker(broker) : broker,
       close,
     };
   } catch (error) {

@@ -8,12 +8,13 @@ import { retrying } from '../../service/retry.js';
 import type { StateBackend } from './backends.js';
 
 /** Per-user state on one shared connection to a Redis or a Redis Cluster, every key under `namespace:`. */
-export function redisState(target: RedisTarget, namespace: string, logger: Logger | undefined): StateBackend {
+export function redisState(target: RedisTarget, namespace: string, logger: Logger | undefined, traced = false): StateBackend {
   const prefix = `${namespace}:`;
   const redis = createRedisAdapters({
     ...target,
     prefix,
     onConnectionError: (error) => logger?.warn({ err: error }, 'redis connection error'),
+    traced,
   });
   // The Redis adapters surface transient faults; the PostgreSQL ones retry on their own.
   return {

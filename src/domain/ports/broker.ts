@@ -18,6 +18,8 @@ export interface Delivery {
    * on every broker and across redeliveries; the broker's own id for a body published without one.
    */
   readonly id: string;
+  /** Headers published with the message (`PublishOptions.headers`), e.g. W3C `traceparent`; absent when none came. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export type DeliveryHandler = (delivery: Delivery) => Promise<'ack' | 'retry'>;
@@ -35,6 +37,11 @@ export interface PublishOptions {
    * to run the event again, and must not be dropped as a repeat of the original.
    */
   readonly messageId?: string;
+  /**
+   * Small string headers carried beside the body to the consumer (a Redis Streams field, AMQP
+   * headers, NATS headers): the W3C trace context, so a behavior's trace continues in the worker.
+   */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Behavior-event transport. Publish resolves only once the broker has the message safely. */

@@ -1,4 +1,4 @@
-import type { Broker } from '../../domain/ports/broker.js';
+import type { Broker, PublishOptions } from '../../domain/ports/broker.js';
 
 /**
  * What every real broker adapter offers beyond the port: raw bodies (what an upstream system may
@@ -6,7 +6,7 @@ import type { Broker } from '../../domain/ports/broker.js';
  */
 export interface BrokerAdapter extends Broker {
   /** Publishes `body` exactly as given; resolves once the broker has it safely, like `publish`. */
-  publishRaw(body: string, options?: { readonly messageId?: string }): Promise<void>;
+  publishRaw(body: string, options?: PublishOptions): Promise<void>;
   /** Deletes this namespace's stream, queues and consumers, messages included: tests and decommissioning only. */
   deleteTopology(): Promise<void>;
 }

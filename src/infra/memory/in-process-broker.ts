@@ -28,13 +28,13 @@ export class InProcessBroker implements Broker {
   }
 
   async publish(message: BehaviorMessage, options: PublishOptions = {}): Promise<void> {
-    this.publishRaw(JSON.stringify(message), { messageId: options.messageId ?? message.eventId });
+    this.publishRaw(JSON.stringify(message), { ...options, messageId: options.messageId ?? message.eventId });
   }
 
   /** Enqueues a body as is; lets tests and replays send what an upstream system might send. */
   publishRaw(body: string, options: PublishOptions = {}): void {
     if (this.#closed) throw new Error('broker is closed');
-    this.#queue.push({ id: options.messageId ?? randomUUID(), body, attempt: 1 });
+    this.#queue.push({ id: options.messageId ?? randomUUID(), body, attempt: 1, ...(options.headers ? { headers: options.headers } : {}) });
     this.#pump();
   }
 

@@ -121,6 +121,7 @@ export const chainTrace = z
     lock: z.object({ fence: z.number() }).optional(),
     dryRun: z.boolean().optional(),
     payload: z.record(z.string(), z.unknown()).optional(),
+    traceId: z.string().optional().meta({ description: 'the OpenTelemetry trace id, when tracing is on' }),
     steps: list(
       z.object({
         processor: z.string(),

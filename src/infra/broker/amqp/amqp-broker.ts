@@ -66,16 +66,20 @@ export class AmqpBroker implements BrokerAdapter {
 
   /** The message id is the AMQP `message-id` property and becomes `Delivery.id` (default: the event id). */
   async publish(message: BehaviorMessage, options: PublishOptions = {}): Promise<void> {
-    await this.publishRaw(JSON.stringify(message), { messageId: options.messageId ?? message.eventId });
+    await this.publishRaw(JSON.stringify(message), {
+      messageId: options.messageId ?? message.eventId,
+      ...(options.headers ? { headers: options.headers } : {}),
+    });
   }
 
-  async publishRaw(body: string, options: { readonly messageId?: string } = {}): Promise<void> {
+  /** Headers travel as AMQP headers (and so with the copy a retry sends to the retry queue). */
+  async publishRaw(body: string, options: PublishOptions = {}): Promise<void> {
     await this.#publisher.send(this.#topology.mainQueue, Buffer.from(body, 'utf8'), {
       persistent: true,
       contentType: 'application/json',
       messageId: options.messageId ?? randomUUID(),
       timestamp: Date.now(),
-      headers: { 'x-attempt': 1 },
+      headers: { ...options.headers, 'x-attempt': 1 },
     });
   }
 

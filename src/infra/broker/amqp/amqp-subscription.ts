@@ -143,6 +143,7 @@ export class AmqpSubscription implements Subscription {
       id: typeof message.properties.messageId === 'string' ? message.properties.messageId : randomUUID(),
       body: message.content.toString('utf8'),
       attempt: wholeNumber(headers[ATTEMPT_HEADER], 1) + wholeNumber(headers[DELIVERY_COUNT_HEADER], 0),
+      headers: publishedHeaders(headers),
     };
     try {
       const verdict = await handlerVerdict(this.#handler, delivery, this.#options.onError);
@@ -201,4 +202,11 @@ function publishableProperties(message: ConsumeMessage): {
     ...(typeof contentType === 'string' ? { contentType } : {}),
     ...(typeof timestamp === 'number' ? { timestamp } : {}),
   };
+}
+
+/** The string headers a publisher set (e.g. `traceparent`), without this adapter's and RabbitMQ's own `x-` ones. */
+function publishedHeaders(headers: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && !entry[0].startsWith('x-')),
+  );
 }

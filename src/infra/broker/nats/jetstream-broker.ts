@@ -2,8 +2,10 @@ import {
   AckPolicy,
   connect,
   DeliverPolicy,
+  headers,
   type JetStreamClient,
   type JetStreamManager,
+  type MsgHdrs,
   type NatsConnection,
   nanos,
   RetentionPolicy,
@@ -75,15 +77,20 @@ export class JetStreamBroker implements BrokerAdapter {
   }
 
   async publish(message: BehaviorMessage, options: PublishOptions = {}): Promise<void> {
-    await this.publishRaw(JSON.stringify(message), { messageId: options.messageId ?? message.eventId });
+    await this.publishRaw(JSON.stringify(message), {
+      messageId: options.messageId ?? message.eventId,
+      ...(options.headers ? { headers: options.headers } : {}),
+    });
   }
 
-  async publishRaw(body: string, options: { readonly messageId?: string } = {}): Promise<void> {
+  /** Headers travel as NATS message headers. */
+  async publishRaw(body: string, options: PublishOptions = {}): Promise<void> {
     try {
       // Resolves on the PubAck: the stream stored the message (or had it already, `duplicate`).
       await this.#jetStream.publish(this.#names.subject, body, {
         timeout: this.#options.publishTimeoutMs,
         ...(options.messageId === undefined ? {} : { msgID: options.messageId }),
+        ...(options.headers && Object.keys(options.headers).length > 0 ? { headers: natsHeaders(options.headers) } : {}),
       });
     } catch (error) {
       throw new TransientError(`NATS JetStream did not store the message: ${String(error)}`, error);
@@ -149,4 +156,10 @@ function unlessNotFound(error: unknown): undefined {
   const code = typeof apiError === 'object' && apiError !== null && 'code' in apiError ? apiError.code : undefined;
   if (code === 404) return undefined;
   throw error;
+}
+
+function natsHeaders(values: Readonly<Record<string, string>>): MsgHdrs {
+  const carried = headers();
+  for (const [name, value] of Object.entries(values)) carried.set(name, value);
+  return carried;
 }

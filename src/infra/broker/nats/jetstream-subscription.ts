@@ -58,6 +58,7 @@ export class JetStreamSubscription implements Subscription {
       body: message.string(),
       // JetStream's delivery count, 1 on the first delivery; a nak or an expired ack wait raises it.
       attempt: message.info.redeliveryCount,
+      headers: publishedHeaders(message),
     };
     const verdict = await handlerVerdict(this.#handler, delivery, this.#options.onError);
     try {
@@ -73,4 +74,13 @@ export class JetStreamSubscription implements Subscription {
       this.#options.onError(error);
     }
   }
+}
+
+/** The headers a publisher set (e.g. `traceparent`), without the server's own `Nats-` ones. */
+function publishedHeaders(message: JsMsg): Record<string, string> {
+  const carried: Record<string, string> = {};
+  for (const name of message.headers?.keys() ?? []) {
+    if (!name.toLowerCase().startsWith('nats-')) carried[name] = message.headers?.get(name) ?? '';
+  }
+  return carried;
 }

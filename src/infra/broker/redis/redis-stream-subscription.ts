@@ -236,7 +236,13 @@ export class RedisStreamSubscription implements Subscription {
     // A producer outside this adapter may XADD the message's fields instead of one `body` field.
     const body = fields.get('body') ?? JSON.stringify(Object.fromEntries(fields));
     const firstAttempt = Number(fields.get('attempt') ?? '1') || 1;
-    const delivery: Delivery = { id: fields.get('origin') ?? entry.id, body, attempt: firstAttempt + deliveryCount - 1 };
+    const headers = parseHeaders(fields.get('headers'));
+    const delivery: Delivery = {
+      id: fields.get('origin') ?? entry.id,
+      body,
+      attempt: firstAttempt + deliveryCount - 1,
+      ...(headers ? { headers } : {}),
+    };
     void this.#settle(shard, entry.id, delivery);
   }
 
@@ -280,4 +286,16 @@ function compareStreamIds(a: string, b: string): number {
   const [bMs = 0n, bSeq = 0n] = b.split('-').map(BigInt);
   if (aMs !== bMs) return aMs < bMs ? -1 : 1;
   return aSeq < bSeq ? -1 : aSeq > bSeq ? 1 : 0;
+}
+
+/** The entry's `headers` field (a JSON object of strings); anything else is ignored, never a reason to fail the message. */
+function parseHeaders(text: string | undefined): Record<string, string> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  } catch {
+    return undefined;
+  }
 }

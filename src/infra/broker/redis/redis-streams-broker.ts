@@ -79,13 +79,18 @@ export class RedisStreamsBroker implements BrokerAdapter {
 
   /** The message id travels as the entry's `origin` field and becomes `Delivery.id` (default: the event id). */
   async publish(message: BehaviorMessage, options: PublishOptions = {}): Promise<void> {
-    await this.publishRaw(JSON.stringify(message), { messageId: options.messageId ?? message.eventId, routingKey: message.userId });
+    await this.publishRaw(JSON.stringify(message), {
+      messageId: options.messageId ?? message.eventId,
+      routingKey: message.userId,
+      ...(options.headers ? { headers: options.headers } : {}),
+    });
   }
 
-  /** `routingKey` picks the stream (default: the body's user id, else the message id). */
-  async publishRaw(body: string, options: { readonly messageId?: string; readonly routingKey?: string } = {}): Promise<void> {
-    const fields =
-      options.messageId === undefined ? ['body', body, 'attempt', '1'] : ['body', body, 'attempt', '1', 'origin', options.messageId];
+  /** `routingKey` picks the stream (default: the body's user id, else the message id); headers travel as one `headers` field (JSON), beside `body`. */
+  async publishRaw(body: string, options: PublishOptions & { readonly routingKey?: string } = {}): Promise<void> {
+    const fields = ['body', body, 'attempt', '1'];
+    if (options.messageId !== undefined) fields.push('origin', options.messageId);
+    if (options.headers && Object.keys(options.headers).length > 0) fields.push('headers', JSON.stringify(options.headers));
     const deadline = Date.now() + this.#options.publishTimeoutMs;
     const publisher = await this.#connectedPublisher(deadline);
     // The XADD reply means Redis has the entry; how durable that is depends on the server's AOF setting.
