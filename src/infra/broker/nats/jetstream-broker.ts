@@ -43,7 +43,7 @@ export class JetStreamBroker implements BrokerAdapter {
     this.#connection = connection;
     this.#manager = manager;
     this.#jetStream = connection.jetstream();
-    this.#names = jetStreamNames(options.name);
+    this.#names = jetStreamNames(options.name, options.topic);
     this.#options = options;
     this.#pullExpiresMs = pullExpiresMs;
   }

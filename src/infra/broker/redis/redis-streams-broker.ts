@@ -34,7 +34,7 @@ export class RedisStreamsBroker implements BrokerAdapter {
     this.#redis = redis;
     this.#options = options;
     this.#timings = timings;
-    this.#keys = redisStreamKeys(options.name);
+    this.#keys = redisStreamKeys(options.name, options.topic);
   }
 
   static async connect(url: string, options: RedisStreamsBrokerOptions): Promise<RedisStreamsBroker> {
