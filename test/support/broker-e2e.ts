@@ -91,6 +91,8 @@ export class BrokerE2e {
   readonly configPath: string;
   readonly redis: Redis;
   readonly publisher: BrokerAdapter;
+  /** The namespace's raw-behavior stream, queue or subject, as a clickstream relay publishes to it. */
+  readonly rawPublisher: BrokerAdapter;
   readonly #options: BrokerE2eOptions;
   readonly #children: RunningChild[] = [];
   readonly #turn: string | undefined;
@@ -102,6 +104,7 @@ export class BrokerE2e {
     configPath: string;
     redis: Redis;
     publisher: BrokerAdapter;
+    rawPublisher: BrokerAdapter;
     options: BrokerE2eOptions;
     turn: string | undefined;
   }) {
@@ -110,6 +113,7 @@ export class BrokerE2e {
     this.configPath = args.configPath;
     this.redis = args.redis;
     this.publisher = args.publisher;
+    this.rawPublisher = args.rawPublisher;
     this.#options = args.options;
     this.#turn = args.turn;
   }
@@ -121,13 +125,19 @@ export class BrokerE2e {
     redis.on('error', () => {});
     const turn = broker.kind === 'rabbitmq' ? await takeTurn(redis, options.rabbitMqTurn ?? 'shared') : undefined;
     try {
-      const publisher = await createBroker(broker.url, {
+      const publisherOptions = {
         name: namespace,
         consumerName: 'test-publisher',
         ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
+      };
+      const publisher = await createBroker(broker.url, publisherOptions);
+      // Every worker declares the raw-behavior topology too; this one removes it on close.
+      const rawPublisher = await createBroker(broker.url, { ...publisherOptions, topic: 'raw-behaviors' }).catch(async (error) => {
+        await publisher.close();
+        throw error;
       });
       const configPath = sampleConfigFile(options.editConfig);
-      return new BrokerE2e({ broker, namespace, configPath, redis, publisher, options, turn });
+      return new BrokerE2e({ broker, namespace, configPath, redis, publisher, rawPublisher, options, turn });
     } catch (error) {
       if (turn) await releaseTurn(redis, turn);
       await redis.quit();
@@ -296,6 +306,8 @@ export class BrokerE2e {
     };
     await attempt(() => this.publisher.deleteTopology());
     await attempt(() => this.publisher.close());
+    await attempt(() => this.rawPublisher.deleteTopology());
+    await attempt(() => this.rawPublisher.close());
     await attempt(async () => {
       for (const pattern of [`${this.namespace}:*`, `{${this.namespace}}:*`]) {
         for (let cursor = '0'; ; ) {
