@@ -4,7 +4,7 @@
  *
  *   npx tsx bench/pipelines.ts                       # redis rabbitmq nats peer
  *   npx tsx bench/pipelines.ts nats                  # one of them
- *   BENCH_NATS_CONCURRENCY=64 npx tsx bench/pipelines.ts nats
+ *   BENCH_NATS_CONCURRENCY=16 npx tsx bench/pipelines.ts nats   # JetStream at another concurrency
  */
 import { loadavg } from 'node:os';
 import { benchPeer } from './phases/peer.js';
@@ -15,7 +15,7 @@ const PHASES = ['redis', 'rabbitmq', 'nats', 'peer'] as const;
 type Phase = (typeof PHASES)[number];
 
 const asked = process.argv.slice(2).filter((arg): arg is Phase => (PHASES as readonly string[]).includes(arg));
-const natsConcurrency = Number(process.env.BENCH_NATS_CONCURRENCY ?? 16);
+const natsConcurrency = Number(process.env.BENCH_NATS_CONCURRENCY ?? 256);
 const configPath = benchConfigFile();
 const load = () =>
   loadavg()
