@@ -35,6 +35,8 @@ LOG=$(mktemp)
 NAMESPACE=$NS REDIS_URL=$REDIS_URL BROKER_URL=$REDIS_URL DATABASE_URL=$DATABASE_URL DATABASE_SCHEMA=$NS MIGRATE=true LOG_LEVEL=warn \
   node --require ./bench/support/count-redis-writes.cjs ${NODE_FLAGS:-} ${DRAIN_DIST:-dist}/cli.js worker --no-watch "$@" >"$LOG" 2>&1 &
 WORKER=$!
+# The worker's CPU time so far (user + system), in clock ticks: what an event costs however busy the machine is.
+cpuTicks() { awk '{ print $14 + $15 }' "/proc/$WORKER/stat" 2>/dev/null || echo 0; }
 commands() { cli INFO commandstats | awk -F'[=,:]' '/^cmdstat_/ { n += $3 } END { print n }'; }
 stopWorker() {
   kill "$WORKER" 2>/dev/null || true
@@ -55,6 +57,7 @@ while [ "$(cli XLEN "$STREAM")" = "$EVENTS" ]; do
 done
 start=$(date +%s.%N)
 timed=$(cli XLEN "$STREAM")
+ticksBefore=$(cpuTicks)
 commandsBefore=$(commands)
 # Drained = nothing left on the stream and nothing pending in the group (acked entries are deleted).
 while :; do
@@ -64,6 +67,7 @@ while :; do
   sleep 0.2
 done
 end=$(date +%s.%N)
+ticksAfter=$(cpuTicks)
 commandsAfter=$(commands)
 stopWorker
 prepared=$(cli --scan --pattern "$NS:prepared:*" | wc -l)
@@ -73,4 +77,6 @@ node -e 'const [n, before, after] = process.argv.slice(1).map(Number);
 console.log(`Redis commands per event (INFO commandstats, server-wide: other clients count too): ${((after - before) / n).toFixed(1)}`)' "$timed" "$commandsBefore" "$commandsAfter"
 grep '^redis-writes' "$LOG" | node -e 'const [w, b] = require("fs").readFileSync(0, "utf8").trim().split(" ").slice(1).map(Number); const n = Number(process.argv[1]);
 console.log(`worker writes to Redis per event (round trips, start-up included): ${(w / n).toFixed(2)}, ${Math.round(b / n)} bytes`)' "$EVENTS" || true
+node -e 'const [n, before, after, hz] = process.argv.slice(1).map(Number);
+console.log(`worker CPU per event (user + system, /proc): ${Math.round(((after - before) / hz) * 1e6 / n)} µs`)' "$timed" "$ticksBefore" "$ticksAfter" "$(getconf CLK_TCK)"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -53,8 +53,8 @@ const SIZES = {
   pipeline: { events: scale(12_000), warmupEvents: scale(1_000), concurrency: PIPELINE_CONCURRENCY, publishers: 256 },
   peer: { events: scale(12_000), warmupEvents: scale(1_000), concurrency: CONCURRENCY, publishers: 256 },
   otherBrokers: { events: scale(4_000), warmupEvents: scale(500), concurrency: PIPELINE_CONCURRENCY, publishers: 256 },
-  /** JetStream's default (JETSTREAM_CONSUMER_CONCURRENCY): one pull per handler, see src/infra/broker/README.md. */
-  natsConcurrency: 16,
+  /** JetStream's default, the same as the other brokers' since it pulls batches (src/infra/broker/README.md). */
+  natsConcurrency: PIPELINE_CONCURRENCY,
   intake: {
     connections: 64,
     singleBehaviors: scale(20_000),

@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
-import { DEFAULT_CONSUMER_CONCURRENCY, JETSTREAM_CONSUMER_CONCURRENCY } from './access/behavior-consumer.js';
+import { DEFAULT_CONSUMER_CONCURRENCY } from './access/behavior-consumer.js';
 import { formatChangeTable } from './access/cli/change-table.js';
 import { runDemo } from './access/cli/demo.js';
 import { formatTable } from './access/cli/format-table.js';
@@ -103,11 +103,7 @@ program
   .command('worker')
   .description('consume behavior events from the broker and run the preparation chains (no HTTP API)')
   .option('-c, --config <file>', 'configuration file (YAML or JSON)', DEFAULT_CONFIG)
-  .option(
-    '--concurrency <n>',
-    `messages processed at once, read in batches of half (default ${DEFAULT_CONSUMER_CONCURRENCY}; ${JETSTREAM_CONSUMER_CONCURRENCY} on NATS JetStream)`,
-    positive,
-  )
+  .option('--concurrency <n>', `messages processed at once, read in batches of half (default ${DEFAULT_CONSUMER_CONCURRENCY})`, positive)
   .option('--no-watch', 'do not watch the config file (changes then need a restart or the admin API)')
   .action(async (options: { config: string; concurrency?: number; watch: boolean }) => {
     const logger = pino({ level: settings().logLevel, mixin: traceLogFields });

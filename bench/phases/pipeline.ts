@@ -144,8 +144,10 @@ export async function benchPipeline(options: PipelineOptions): Promise<PipelineR
     };
   } finally {
     // RabbitMQ queues and NATS streams outlive the process; remove this run's.
-    const topology = app?.broker as { deleteTopology?: () => Promise<void> } | undefined;
-    await topology?.deleteTopology?.().catch(() => undefined);
+    for (const queue of [app?.broker, app?.rawBehaviors]) {
+      const topology = queue as { deleteTopology?: () => Promise<void> } | undefined;
+      await topology?.deleteTopology?.().catch(() => undefined);
+    }
     await app?.close().catch(() => undefined);
     await deleteRedisKeys(redis, namespace).catch(() => undefined);
     redis.disconnect();

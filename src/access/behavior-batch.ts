@@ -1,7 +1,6 @@
-import { issuesToDetails } from '../config/issue-path.js';
 import { InvalidInputError, StrategyCenterError } from '../domain/errors.js';
+import { parseBehavior } from './behavior-body.js';
 import type { Behavior, BehaviorIntake } from './behavior-intake.js';
-import { behaviorBody } from './http/schemas/behaviors.js';
 
 /** Behaviors one `POST /v1/behaviors/batch` may carry. */
 export const MAX_BEHAVIORS_PER_BATCH = 1000;
@@ -61,15 +60,7 @@ export function parseBehaviorBatch(body: unknown, format: 'json' | 'ndjson'): Ba
     const lineError = lineErrors.get(index);
     if (lineError !== undefined)
       return { error: new InvalidInputError(`invalid behavior ${root}: ${lineError}`, [{ path: root, message: lineError }]) };
-    const parsed = behaviorBody.safeParse(value);
-    if (!parsed.success) {
-      const details = issuesToDetails(parsed.error.issues, root, value);
-      return {
-        error: new InvalidInputError(`invalid behavior ${root}: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, details),
-      };
-    }
-    const { at, ...behavior } = parsed.data;
-    return { behavior: { ...behavior, ...(at === undefined ? {} : { atMs: Date.parse(at) }) } };
+    return parseBehavior(value, root);
   });
 }
 

@@ -26,16 +26,11 @@ export interface BehaviorConsumerOptions {
 export const DEFAULT_CONSUMER_CONCURRENCY = 256;
 
 /**
- * JetStream keeps one pull per handler, each expiring every second while idle, and a message the
- * server hands to a pull at the moment the client gives up on it waits for ack wait (30 s) before it
- * comes back: with 256 pulls per worker the dead-letter e2e test saw that happen (and so it did with
- * one fetch of a batch per free half of the handlers). 16, as before issue 10, keeps it rare.
+ * The consumer concurrency when none is asked for: the same on every broker since JetStream pulls
+ * batches into one inbox (see src/infra/broker/nats/jetstream-subscription.ts).
  */
-export const JETSTREAM_CONSUMER_CONCURRENCY = 16;
-
-/** The consumer concurrency when none is asked for, by broker kind. */
-export function defaultConsumerConcurrency(brokerKind: string): number {
-  return brokerKind === 'nats-jetstream' ? JETSTREAM_CONSUMER_CONCURRENCY : DEFAULT_CONSUMER_CONCURRENCY;
+export function defaultConsumerConcurrency(_brokerKind: string): number {
+  return DEFAULT_CONSUMER_CONCURRENCY;
 }
 
 const MESSAGE_PATHS = { channelCode: 'message.channelCode', userId: 'message.userId', payload: 'message.payload' };

@@ -5,7 +5,7 @@ import type { RateLimitStore } from '../access/http/client-rate-limits.js';
 import type { Metrics } from '../access/metrics.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { ActivityRepository } from '../domain/ports/activity-repository.js';
-import type { Broker } from '../domain/ports/broker.js';
+import type { Broker, RawQueue } from '../domain/ports/broker.js';
 import type { ChangeLog } from '../domain/ports/change-log.js';
 import type { Clock } from '../domain/ports/clock.js';
 import type { DeadLetter, DeadLetterStore } from '../domain/ports/dead-letter-store.js';
@@ -78,6 +78,8 @@ export interface App {
   readonly deadLetters: DeadLetterStore;
   readonly deadLetterReplay: DeadLetterReplay;
   readonly broker: Broker;
+  /** The namespace's raw-behavior queue (clickstream relays); consumed by `startConsuming` beside the broker. */
+  readonly rawBehaviors: RawQueue;
   readonly metrics: Metrics;
   /** Who may call which route; built from the config's clients, the admin tokens and AUTH. */
   readonly authenticator: RequestAuthenticator;

@@ -5,6 +5,7 @@ import { defaultConsumerConcurrency } from '../access/behavior-consumer.js';
 import { BehaviorIntake } from '../access/behavior-intake.js';
 import { parseBehaviorMessage } from '../access/behavior-message.js';
 import { Metrics } from '../access/metrics.js';
+import { parseRawBehavior, RAW_BEHAVIORS_SOURCE_SUFFIX } from '../access/raw-behavior-consumer.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import { InvalidConfigError } from '../domain/errors.js';
 import type { Catalog, Recall } from '../domain/ports/catalog.js';
@@ -110,6 +111,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     broker: backends.broker,
     clock,
     parse: parseBehaviorMessage,
+    raw: {
+      queue: backends.rawBehaviors,
+      isRawLetter: (letter) => letter.source.endsWith(RAW_BEHAVIORS_SOURCE_SUFFIX),
+      check: (body) => void parseRawBehavior(body),
+    },
   });
   const intake = new BehaviorIntake({
     rules: () => liveConfig.current.behaviorRules,
@@ -127,7 +133,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   const consumers = new BehaviorConsumers({
     broker: backends.broker,
+    rawBehaviors: backends.rawBehaviors,
     events: channelEvents,
+    intake,
     deadLetters: backends.deadLetters,
     metrics,
     maxAttempts: options.maxDeliveryAttempts ?? 5,
@@ -158,6 +166,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     deadLetters: backends.deadLetters,
     deadLetterReplay,
     broker: backends.broker,
+    rawBehaviors: backends.rawBehaviors,
     metrics,
     authenticator,
     rateLimits: { nameSpace: `${settings.namespace}:ratelimit:`, ...(backends.rateLimitRedis ? { redis: backends.rateLimitRedis } : {}) },

@@ -99,6 +99,8 @@ export class BrokerE2e {
   /** Redis, or the cluster, of this deployment's state (and of the broker on Redis). */
   readonly redis: RedisClient;
   readonly publisher: BrokerAdapter;
+  /** The namespace's raw-behavior stream, queue or subject, as a clickstream relay publishes to it. */
+  readonly rawPublisher: BrokerAdapter;
   readonly #options: BrokerE2eOptions;
   readonly #children: RunningChild[] = [];
   readonly #turn: string | undefined;
@@ -110,6 +112,7 @@ export class BrokerE2e {
     configPath: string;
     redis: RedisClient;
     publisher: BrokerAdapter;
+    rawPublisher: BrokerAdapter;
     options: BrokerE2eOptions;
     turn: string | undefined;
   }) {
@@ -118,6 +121,7 @@ export class BrokerE2e {
     this.configPath = args.configPath;
     this.redis = args.redis;
     this.publisher = args.publisher;
+    this.rawPublisher = args.rawPublisher;
     this.#options = args.options;
     this.#turn = args.turn;
   }
@@ -129,14 +133,20 @@ export class BrokerE2e {
     redis.on('error', () => {});
     const turn = broker.kind === 'rabbitmq' ? await takeTurn(redis as Redis, options.rabbitMqTurn ?? 'shared') : undefined;
     try {
-      const publisher = await createBroker(broker.url, {
+      const publisherOptions = {
         name: namespace,
         consumerName: 'test-publisher',
         ...(broker.redisCluster ? { redisCluster: true } : {}),
         ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
+      };
+      const publisher = await createBroker(broker.url, publisherOptions);
+      // Every worker declares the raw-behavior topology too; this one removes it on close.
+      const rawPublisher = await createBroker(broker.url, { ...publisherOptions, topic: 'raw-behaviors' }).catch(async (error) => {
+        await publisher.close();
+        throw error;
       });
       const configPath = sampleConfigFile(options.editConfig);
-      return new BrokerE2e({ broker, namespace, configPath, redis, publisher, options, turn });
+      return new BrokerE2e({ broker, namespace, configPath, redis, publisher, rawPublisher, options, turn });
     } catch (error) {
       if (turn) await releaseTurn(redis as Redis, turn);
       await redis.quit();
@@ -312,6 +322,8 @@ export class BrokerE2e {
     };
     await attempt(() => this.publisher.deleteTopology());
     await attempt(() => this.publisher.close());
+    await attempt(() => this.rawPublisher.deleteTopology());
+    await attempt(() => this.rawPublisher.close());
     await attempt(async () => {
       const redis = this.redis;
       const nodes: Redis[] = isCluster(redis) ? redis.nodes('master') : [redis];

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
-import type { Broker } from '../../domain/ports/broker.js';
+import type { Broker, RawQueue } from '../../domain/ports/broker.js';
 import type { ChangeFeed } from '../../domain/ports/change-feed.js';
 import { CachedActivityRepository } from '../../service/cached-activity-repository.js';
 import { tracedBroker } from '../../service/traced-broker.js';
 import { tracingEnabled } from '../../service/tracing.js';
 import type { Settings } from '../settings.js';
 import type { RecordsBackend, StateBackend } from './backends.js';
-import { openBroker } from './broker.js';
+import { openBroker, openRawBehaviorQueue } from './broker.js';
 import { memoryRecords, memoryState } from './memory.js';
 import { postgresRecords } from './postgres.js';
 import { redisState } from './redis.js';
@@ -21,6 +21,8 @@ export interface Backends
   /** PostgreSQL LISTEN/NOTIFY with DATABASE_URL, else Redis pub/sub with REDIS_URL, else in-process. */
   readonly changeFeed: ChangeFeed;
   readonly broker: Broker;
+  /** Raw behaviors from clickstream relays, on the same broker (see src/access/raw-behavior-consumer.ts). */
+  readonly rawBehaviors: RawQueue;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,8 @@ export async function openBackends(settings: Settings, logger: Logger | undefine
     closers.push(() => records.close());
     const broker = await openBroker(settings, logger);
     closers.push(() => broker.close());
+    const rawBehaviors = await openRawBehaviorQueue(settings, logger);
+    closers.push(() => rawBehaviors.close());
     const { kind: stateKind, close: _closeState, ...stateParts } = state;
     const { kind: recordsKind, close: _closeRecords, ...recordParts } = records;
     return {
@@ -62,6 +66,7 @@ export async function openBackends(settings: Settings, logger: Logger | undefine
       changeFeed: records.changeFeed ?? state.changeFeed,
       // With tracing on, every message carries its publisher's trace context to the worker.
       broker: tracingEnabled() ? tracedBroker(broker) : broker,
+      rawBehaviors,
       close,
     };
   } catch (error) {

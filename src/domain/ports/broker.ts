@@ -51,3 +51,15 @@ export interface Broker {
   subscribe(handler: DeliveryHandler, options: { concurrency: number }): Promise<Subscription>;
   close(): Promise<void>;
 }
+
+/**
+ * A broker queue whose bodies are taken as given: the raw behaviors that clickstream relays put on
+ * the namespace's raw-behavior stream, queue or subject. Same delivery contract as `Broker`.
+ */
+export interface RawQueue {
+  readonly kind: string;
+  /** Resolves once the broker has the body safely (like `Broker.publish`). */
+  publishRaw(body: string, options?: PublishOptions): Promise<void> | void;
+  subscribe(handler: DeliveryHandler, options: { concurrency: number }): Promise<Subscription>;
+  close(): Promise<void>;
+}

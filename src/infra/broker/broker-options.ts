@@ -7,6 +7,11 @@ import { type Backoff, backoffSchedule } from '../../domain/retry-policy.js';
 export interface BrokerOptions {
   /** Namespace of the stream, queue and subject, e.g. `sc`, or a test's unique name. */
   readonly name: string;
+  /**
+   * Which of the namespace's queues this adapter serves: `behaviors` (the fired rules' messages,
+   * the default) or `raw-behaviors` (raw behaviors from clickstream relays, see src/access/raw-behavior-consumer.ts).
+   */
+  readonly topic?: BrokerTopic;
   /** This process's identity towards the broker; unique per process by default so two workers never share one. */
   readonly consumerName?: string;
   /** Backoff before a `retry` verdict is delivered again, by the attempt that failed (1-based). */
@@ -23,8 +28,12 @@ export interface BrokerOptions {
   readonly streamShards?: number;
 }
 
+/** The queues of one namespace: each gets its own stream (Redis, NATS) or queue (RabbitMQ) and its own consumers. */
+export type BrokerTopic = 'behaviors' | 'raw-behaviors';
+
 export interface CompiledBrokerOptions {
   readonly name: string;
+  readonly topic: BrokerTopic;
   readonly consumerName: string;
   readonly retryDelayMs: (attempt: number) => number;
   readonly ackWaitMs: number;
@@ -61,6 +70,7 @@ export function compileBrokerOptions(options: BrokerOptions): CompiledBrokerOpti
   const retryDelayMs = options.retryDelayMs ?? defaultRetryDelayMs;
   return {
     name: options.name,
+    topic: options.topic ?? 'behaviors',
     consumerName: options.consumerName ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     // A broken delay function must not stall redelivery forever or spin: clamp to [0, 1 h].
     retryDelayMs: (attempt) => Math.min(3_600_000, Math.max(0, Math.round(retryDelayMs(attempt)) || 0)),

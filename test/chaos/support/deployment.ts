@@ -248,6 +248,12 @@ export class Deployment {
   async cleanup(): Promise<void> {
     await Promise.all(this.children.splice(0).map((child) => child.stop('SIGKILL')));
     await this.#control?.close().catch(() => undefined);
+    if (this.brokerUrl) {
+      // The workers declared the raw-behavior topology as well.
+      const raw = await createBroker(this.brokerUrl, { name: this.name, topic: 'raw-behaviors' }).catch(() => undefined);
+      await raw?.deleteTopology().catch(() => undefined);
+      await raw?.close().catch(() => undefined);
+    }
     if (this.#publisher) {
       await this.#publisher.deleteTopology().catch(() => undefined);
       await this.#publisher.close().catch(() => undefined);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MAX_BEHAVIORS_PER_BATCH } from '../../behavior-batch.js';
+import { behaviorBody } from '../../behavior-body.js';
 import { validatedByTheRoute } from '../request-validation.js';
-import { behaviorBody } from './behaviors.js';
 import { errorBody, errorResponses, json, list } from './common.js';
 
 /**

@@ -1,19 +1,6 @@
 import { z } from 'zod';
-import { errorResponses, id, isoTime, json, jsonObject, list } from './common.js';
-
-export const behaviorBody = z
-  .strictObject(
-    {
-      userId: id,
-      type: id.meta({ description: 'the behavior type the rules count, e.g. item_view' }),
-      eventId: id.optional().meta({ description: 'repeat it on a retry: the fired message keeps its id' }),
-      itemId: id.optional(),
-      at: isoTime('2026-11-25T08:00:00Z').optional().meta({ description: 'when it happened; default now' }),
-      attributes: jsonObject.optional(),
-    },
-    { error: 'expected a JSON object { userId, type, eventId?, itemId?, at?, attributes? }' },
-  )
-  .meta({ examples: [{ userId: 'u1', type: 'item_view', itemId: 'sku-001' }] });
+import { behaviorBody } from '../../behavior-body.js';
+import { errorResponses, json, list } from './common.js';
 
 export const behaviorAccepted = z
   .object({

@@ -38,7 +38,7 @@ export class AmqpBroker implements BrokerAdapter {
 
   static async connect(url: string, options: BrokerOptions): Promise<AmqpBroker> {
     const compiled = compileBrokerOptions(options);
-    const topology = new AmqpTopology(compiled.name);
+    const topology = new AmqpTopology(compiled.name, compiled.topic);
     try {
       const connection = await connect(url, {
         clientProperties: { connection_name: `${compiled.name}:${compiled.consumerName}` },

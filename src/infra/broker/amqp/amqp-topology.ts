@@ -1,4 +1,5 @@
 import type { Channel } from 'amqplib';
+import type { BrokerTopic } from '../broker-options.js';
 
 /**
  * The queues of one namespace. The main queue is a quorum queue: it survives a broker restart like a
@@ -14,8 +15,9 @@ export class AmqpTopology {
   readonly #declaredRetryQueues = new WeakMap<Channel, Set<string>>();
   readonly #retryQueuesEverDeclared = new Set<string>();
 
-  constructor(name: string) {
-    this.mainQueue = `${name}.behaviors`;
+  /** `sc.behaviors` (fired rules) or `sc.raw-behaviors` (raw behaviors from relays). */
+  constructor(name: string, topic: BrokerTopic = 'behaviors') {
+    this.mainQueue = `${name}.${topic}`;
   }
 
   retryQueue(delayMs: number): string {

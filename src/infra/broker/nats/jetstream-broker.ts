@@ -1,6 +1,7 @@
 import {
   AckPolicy,
   connect,
+  consumerOpts,
   DeliverPolicy,
   headers,
   type JetStreamClient,
@@ -45,7 +46,7 @@ export class JetStreamBroker implements BrokerAdapter {
     this.#connection = connection;
     this.#manager = manager;
     this.#jetStream = connection.jetstream();
-    this.#names = jetStreamNames(options.name);
+    this.#names = jetStreamNames(options.name, options.topic);
     this.#options = options;
     this.#pullExpiresMs = pullExpiresMs;
   }
@@ -98,9 +99,21 @@ export class JetStreamBroker implements BrokerAdapter {
   }
 
   async subscribe(handler: DeliveryHandler, options: { concurrency: number }): Promise<Subscription> {
-    const consumer = await this.#jetStream.consumers.get(this.#names.stream, this.#names.durable);
-    const subscription = new JetStreamSubscription({ consumer, handler, options: this.#options, pullExpiresMs: this.#pullExpiresMs });
-    subscription.start(options.concurrency);
+    const binding = consumerOpts();
+    binding.bind(this.#names.stream, this.#names.durable);
+    binding.manualAck();
+    // The pull subscription (one inbox for all of this subscription's pulls) is what keeps a message
+    // sent to an expiring pull from being dropped; the newer Consumer API opens an inbox per fetch.
+    const pulls = await this.#jetStream.pullSubscribe(this.#names.subject, binding);
+    const subscription = new JetStreamSubscription({
+      connection: this.#connection,
+      pulls,
+      handler,
+      options: this.#options,
+      pullExpiresMs: this.#pullExpiresMs,
+      concurrency: options.concurrency,
+    });
+    subscription.start();
     return this.#subscriptions.track(subscription);
   }
 

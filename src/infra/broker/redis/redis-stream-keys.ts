@@ -1,3 +1,5 @@
+import type { BrokerTopic } from '../broker-options.js';
+
 /**
  * The keys of one broker namespace. A stream and its retry schedule share one hash tag so that they
  * sit in one Cluster slot, which the Lua scripts that touch both need.
@@ -11,20 +13,24 @@ export interface RedisStreamKeys {
   readonly group: string;
 }
 
-export function redisStreamKeys(name: string, shard?: number): RedisStreamKeys {
+/**
+ * One topic's keys: `{sc}:behaviors` or `{sc}:raw-behaviors` unsharded, `{sc:s3}:behaviors` for shard 3.
+ * The hash tag is the namespace (and shard), so a stream and its retries share a slot.
+ */
+export function redisStreamKeys(name: string, topic: BrokerTopic = 'behaviors', shard?: number): RedisStreamKeys {
   const tag = shard === undefined ? `{${name}}` : `{${name}:s${shard}}`;
-  return { stream: `${tag}:behaviors`, retries: `${tag}:behaviors:retries`, group: 'workers' };
+  return { stream: `${tag}:${topic}`, retries: `${tag}:${topic}:retries`, group: 'workers' };
 }
 
-/** Every stream of a namespace that runs on `count` shards; one shard keeps the unsharded names. */
-export function redisStreamShards(name: string, count: number): RedisStreamKeys[] {
-  if (count === 1) return [redisStreamKeys(name)];
-  return Array.from({ length: count }, (_, shard) => redisStreamKeys(name, shard));
+/** Every stream of a topic that runs on `count` shards; one shard keeps the unsharded names. */
+export function redisStreamShards(name: string, count: number, topic: BrokerTopic = 'behaviors'): RedisStreamKeys[] {
+  if (count === 1) return [redisStreamKeys(name, topic)];
+  return Array.from({ length: count }, (_, shard) => redisStreamKeys(name, topic, shard));
 }
 
-/** Holds the shard count the namespace was started with; a process asking for another is refused. */
-export function redisStreamShardCountKey(name: string): string {
-  return `{${name}}:behaviors:shards`;
+/** Holds the shard count the topic was started with; a process asking for another is refused. */
+export function redisStreamShardCountKey(name: string, topic: BrokerTopic = 'behaviors'): string {
+  return `{${name}}:${topic}:shards`;
 }
 
 /**

@@ -39,7 +39,7 @@ export class RedisStreamsBroker implements BrokerAdapter {
     this.#redis = redis;
     this.#options = options;
     this.#timings = timings;
-    this.#shards = redisStreamShards(options.name, shardCount);
+    this.#shards = redisStreamShards(options.name, shardCount, options.topic);
   }
 
   static async connect(url: string, options: RedisStreamsBrokerOptions): Promise<RedisStreamsBroker> {
@@ -157,7 +157,10 @@ export class RedisStreamsBroker implements BrokerAdapter {
 
   async deleteTopology(): Promise<void> {
     // Key by key: on a cluster the shards' keys live in different slots.
-    const keys = [...this.#shards.flatMap((shard) => [shard.stream, shard.retries]), redisStreamShardCountKey(this.#options.name)];
+    const keys = [
+      ...this.#shards.flatMap((shard) => [shard.stream, shard.retries]),
+      redisStreamShardCountKey(this.#options.name, this.#options.topic),
+    ];
     await Promise.all(keys.map((key) => this.#redis.del(key)));
   }
 
@@ -178,7 +181,7 @@ export class RedisStreamsBroker implements BrokerAdapter {
    * first process records its count, and a process with another count refuses to start.
    */
   async #checkShardCount(shardCount: number): Promise<void> {
-    const key = redisStreamShardCountKey(this.#options.name);
+    const key = redisStreamShardCountKey(this.#options.name, this.#options.topic);
     await this.#redis.set(key, String(shardCount), 'NX');
     const stored = await this.#redis.get(key);
     if (stored !== String(shardCount)) {
