@@ -88,6 +88,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     locks: new InstanceLocks(backends.locks, options.lock),
     instances: backends.instances,
     traces: backends.traces,
+    clicks: backends.clicks,
     clock,
   };
   const dispatcher = new Dispatcher({ ...dispatcherDeps, observer: metrics });

@@ -3,6 +3,7 @@ import { MemoryActivityRepository } from '../../infra/memory/memory-activity-rep
 import { MemoryBehaviorCounter } from '../../infra/memory/memory-behavior-counter.js';
 import { MemoryChangeFeed } from '../../infra/memory/memory-change-feed.js';
 import { MemoryChangeLog } from '../../infra/memory/memory-change-log.js';
+import { MemoryClickCounter } from '../../infra/memory/memory-click-counter.js';
 import { MemoryDeadLetterStore } from '../../infra/memory/memory-dead-letter-store.js';
 import { MemoryEventFingerprints } from '../../infra/memory/memory-event-fingerprints.js';
 import { MemoryInstanceStore } from '../../infra/memory/memory-instance-store.js';
@@ -24,6 +25,7 @@ export function memoryState(): StateBackend {
     traces: new MemoryTraceStore(),
     eventFingerprints: new MemoryEventFingerprints(),
     soldOutMarks: new MemorySoldOutMarks(),
+    clicks: new MemoryClickCounter(),
     nonces: new MemoryNonceStore(),
     changeFeed: new MemoryChangeFeed(),
     close: async () => {},
