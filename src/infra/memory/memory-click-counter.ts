@@ -13,6 +13,7 @@ export class MemoryClickCounter implements ClickCounter {
     if (window.has(click.eventId)) return { admitted: true, clicks: window.size };
     if (window.size >= click.limit) return { admitted: false, clicks: window.size };
     window.set(click.eventId, click.nowMs);
+    this.#windows.set(windowKey(click), window);
     return { admitted: true, clicks: window.size };
   }
 
@@ -22,13 +23,16 @@ export class MemoryClickCounter implements ClickCounter {
     return { admitted: window.size < click.limit, clicks: window.size };
   }
 
-  /** The user's window with the clicks older than `windowMs` dropped (and dropped itself once empty). */
+  /** The user's window with the clicks older than `windowMs` dropped; an emptied window is forgotten. */
   #window(click: ClickInput): Map<string, number> {
-    const key = `${click.activityId}\n${click.userId}`;
+    const key = windowKey(click);
     const window = this.#windows.get(key) ?? new Map<string, number>();
     for (const [eventId, atMs] of window) if (atMs <= click.nowMs - click.windowMs) window.delete(eventId);
     if (window.size === 0) this.#windows.delete(key);
-    else this.#windows.set(key, window);
     return window;
   }
+}
+
+function windowKey(click: ClickInput): string {
+  return `${click.activityId}\n${click.userId}`;
 }
