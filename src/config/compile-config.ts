@@ -184,7 +184,7 @@ function compileClient(client: ClientInput): ClientDeclaration {
   };
 }
 
-function compileRateLimit(limit: NonNullable<ClientInput['rateLimit']>): ClientRateLimit {
+export function compileRateLimit(limit: NonNullable<ClientInput['rateLimit']>): ClientRateLimit {
   const budget = (b: { max: number; within: string }) => ({ max: b.max, withinMs: parseDurationMs(b.within) as number });
   return { ...budget(limit), ...(limit.perUser ? { perUser: budget(limit.perUser) } : {}) };
 }

@@ -137,35 +137,40 @@ export const behaviorRuleSchema = z.strictObject(
 );
 
 /** Env var names as POSIX shells accept them. */
-const envName = z.string({ error: 'expected the name of an environment variable' }).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+export const envName = z.string({ error: 'expected the name of an environment variable' }).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
   error: 'expected the name of an environment variable (letters, digits and _, not starting with a digit)',
 });
-const scope = z.string({ error: 'expected a scope' }).refine((text) => isScope(text), {
+export const scope = z.string({ error: 'expected a scope' }).refine((text) => isScope(text), {
   error:
     'expected a scope: events:<channelCode>, events:*, behaviors:write, users:read, assets:redeem, traces:read, admin:read or admin:write',
 });
+
+/** Requests a client may send, in all and on events per user of that client. */
+export const clientRateLimitSchema = z.strictObject(
+  {
+    max: wholeNumber(1),
+    within: duration,
+    perUser: z
+      .strictObject({ max: wholeNumber(1), within: duration }, { error: 'expected { max, within } such as { max: 20, within: 1m }' })
+      .optional(),
+  },
+  { error: 'expected { max, within, perUser? } such as { max: 2000, within: 1s }' },
+);
+
+export const clientScopes = z.array(scope, { error: 'expected a list of scopes' }).min(1, { error: 'expected at least one scope' });
 
 /** A client of the API. Its secret is never in the file: `secretEnv` names the variable holding it. */
 export const clientSchema = z.strictObject(
   {
     id: name,
     secretEnv: envName,
-    scopes: z.array(scope, { error: 'expected a list of scopes' }).min(1, { error: 'expected at least one scope' }),
-    rateLimit: z
-      .strictObject(
-        {
-          max: wholeNumber(1),
-          within: duration,
-          perUser: z
-            .strictObject({ max: wholeNumber(1), within: duration }, { error: 'expected { max, within } such as { max: 20, within: 1m }' })
-            .optional(),
-        },
-        { error: 'expected { max, within, perUser? } such as { max: 2000, within: 1s }' },
-      )
-      .optional(),
+    scopes: clientScopes,
+    rateLimit: clientRateLimitSchema.optional(),
   },
   { error: 'expected { id, secretEnv, scopes, rateLimit? }' },
 );
+
+export const clientIdSchema = name;
 
 export const configSchema = z.strictObject(
   {

@@ -1,4 +1,5 @@
 import type { ActivityRepository } from '../../domain/ports/activity-repository.js';
+import type { ApiClientStore } from '../../domain/ports/api-client-store.js';
 import type { BehaviorCounter } from '../../domain/ports/behavior-counter.js';
 import type { ChangeFeed } from '../../domain/ports/change-feed.js';
 import type { ChangeLog } from '../../domain/ports/change-log.js';
@@ -43,6 +44,8 @@ export interface RecordsBackend {
   readonly deadLetters: DeadLetterStore;
   readonly templateStore: TemplateStore;
   readonly changeLog: ChangeLog;
+  /** Clients declared through the admin API. */
+  readonly clientStore: ApiClientStore;
   /** PostgreSQL LISTEN/NOTIFY; absent in memory. */
   readonly changeFeed?: ChangeFeed;
   close(): Promise<void>;

@@ -1,5 +1,6 @@
 import { InProcessBroker } from '../../infra/memory/in-process-broker.js';
 import { MemoryActivityRepository } from '../../infra/memory/memory-activity-repository.js';
+import { MemoryApiClientStore } from '../../infra/memory/memory-api-client-store.js';
 import { MemoryBehaviorCounter } from '../../infra/memory/memory-behavior-counter.js';
 import { MemoryChangeFeed } from '../../infra/memory/memory-change-feed.js';
 import { MemoryChangeLog } from '../../infra/memory/memory-change-log.js';
@@ -40,6 +41,7 @@ export function memoryRecords(): RecordsBackend {
     deadLetters: new MemoryDeadLetterStore(),
     templateStore: new MemoryTemplateStore(),
     changeLog: new MemoryChangeLog(),
+    clientStore: new MemoryApiClientStore(),
     close: async () => {},
   };
 }

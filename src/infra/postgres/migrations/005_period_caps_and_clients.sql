@@ -145,3 +145,7 @@ CREATE TABLE api_clients (
   CONSTRAINT api_clients_one_secret_source CHECK ((secret_env IS NULL) <> (secrets IS NULL)),
   CONSTRAINT api_clients_one_or_two_secrets CHECK (secrets IS NULL OR cardinality(secrets) BETWEEN 1 AND 2)
 );
+
+-- The change log records client changes too (with their secrets redacted).
+ALTER TABLE config_changes DROP CONSTRAINT config_changes_kind_check;
+ALTER TABLE config_changes ADD CONSTRAINT config_changes_kind_check CHECK (kind IN ('activity', 'template', 'client'));
