@@ -189,3 +189,24 @@ describe('clients through the admin API, over two processes on one PostgreSQL an
     for (const secret of SECRETS) expect(everything).not.toContain(secret);
   });
 });
+
+describe('clients through the admin API on the embedded default', () => {
+  it('are kept in memory and verify at once', async () => {
+    const configPath = sampleConfigFile((config) => {
+      Object.assign(config, { auth: 'on', clients: [{ id: 'ops', secretEnv: 'OPS_SECRET', scopes: ['admin:write'] }] });
+    });
+    const app = await createApp({ configPath, env: { OPS_SECRET: FILE_SECRETS.OPS_SECRET } });
+    const http = buildHttpServer(app);
+    try {
+      const url = await http.listen({ port: 0, host: '127.0.0.1' });
+      expect((await signedRequest(url, OPS, 'PUT', '/v1/clients/partner', { scopes: ['users:read'], secrets: [FIRST] })).status).toBe(200);
+      expect(app.backends.records).toBe('memory');
+      expect((await signedRequest(url, partner(FIRST), 'GET', USER_READ)).status).toBe(200);
+      expect((await signedRequest(url, OPS, 'DELETE', '/v1/clients/partner')).status).toBe(200);
+      expect((await signedRequest(url, partner(FIRST), 'GET', USER_READ)).body.error.code).toBe('unknown_client');
+    } finally {
+      await http.close();
+      await app.close();
+    }
+  });
+});
