@@ -170,7 +170,7 @@ program
     }
     const query = {
       limit: options.limit,
-      ...(options.kind ? { kind: options.kind as 'activity' | 'template' } : {}),
+      ...(options.kind ? { kind: options.kind as 'activity' | 'template' | 'client' } : {}),
       ...(options.id ? { id: options.id } : {}),
     };
     let changes: readonly ConfigChange[];

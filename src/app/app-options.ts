@@ -16,6 +16,7 @@ import type { StrategyTemplate } from '../domain/strategy-template.js';
 import type { ProcessorDeps } from '../processors/processor-deps.js';
 import type { ActivityAdmin } from '../service/activity-admin.js';
 import type { ChannelEvents } from '../service/channel-events.js';
+import type { ClientAdmin } from '../service/client-admin.js';
 import type { DeadLetterReplay } from '../service/dead-letter-replay.js';
 import type { Dispatcher } from '../service/dispatcher.js';
 import type { EventIdentity } from '../service/event-identity.js';
@@ -66,6 +67,7 @@ export interface App {
   readonly admin: ActivityAdmin;
   /** Publishes declared templates (admin API, config file). */
   readonly templateAdmin: TemplateAdmin;
+  readonly clientAdmin: ClientAdmin;
   /** Hot reload: the config file, other processes' changes, the periodic refresh. */
   readonly liveConfig: LiveConfig;
   /** Every change of activities and templates: who, when, before, after. */

@@ -1,6 +1,8 @@
 import type { ApiClient } from '../access/auth/api-clients.js';
+import type { Scope } from '../access/auth/scopes.js';
 import type { ClientDeclaration } from '../config/compile-config.js';
 import { type ErrorDetail, InvalidConfigError } from '../domain/errors.js';
+import type { StoredClient } from '../domain/ports/api-client-store.js';
 
 /** Shorter secrets are guessable offline from one captured signature. */
 export const MIN_SECRET_LENGTH = 16;
@@ -41,4 +43,36 @@ export function resolveClients(
   });
   if (problems.length > 0) throw new InvalidConfigError(problems);
   return clients;
+}
+
+/**
+ * The clients declared through the admin API, ready to verify: their stored secrets, or the
+ * variable they name read here. A client whose variable is not set in this process cannot be
+ * verified here: it is left out and reported (by id and variable name, never a secret).
+ */
+export function resolveStoredClients(
+  stored: readonly StoredClient[],
+  secretFromEnvironment: (name: string) => string | undefined,
+  onUnresolved: (clientId: string, secretEnv: string) => void,
+): ApiClient[] {
+  return stored.flatMap((client): ApiClient[] => {
+    const secrets =
+      client.secrets ??
+      (secretFromEnvironment(client.secretEnv ?? '') ?? '')
+        .split(',')
+        .map((secret) => secret.trim())
+        .filter((secret) => secret.length >= MIN_SECRET_LENGTH);
+    if (secrets.length === 0) {
+      onUnresolved(client.id, client.secretEnv ?? '');
+      return [];
+    }
+    return [
+      {
+        id: client.id,
+        secrets,
+        scopes: new Set(client.scopes as Scope[]),
+        ...(client.rateLimit ? { rateLimit: client.rateLimit } : {}),
+      },
+    ];
+  });
 }

@@ -8,6 +8,7 @@ import { Metrics } from '../access/metrics.js';
 import { parseRawBehavior, RAW_BEHAVIORS_SOURCE_SUFFIX } from '../access/raw-behavior-consumer.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import { InvalidConfigError } from '../domain/errors.js';
+import type { StoredClient } from '../domain/ports/api-client-store.js';
 import type { Catalog, Recall } from '../domain/ports/catalog.js';
 import { systemClock } from '../domain/ports/clock.js';
 import type { RightsLedger } from '../domain/ports/rights-ledger.js';
@@ -33,7 +34,7 @@ import type { App, AppOptions } from './app-options.js';
 import { authModeOf } from './auth-mode.js';
 import { openBackends } from './backends/open-backends.js';
 import { BehaviorConsumers } from './behavior-consumers.js';
-import { resolveClients } from './client-credentials.js';
+import { resolveClients, resolveStoredClients } from './client-credentials.js';
 import { wireLiveConfiguration } from './live-configuration.js';
 import { readSettings } from './settings.js';
 
@@ -68,7 +69,19 @@ export async function createApp(options: AppOptions): Promise<App> {
   const processors = processorRegistry(processorDeps, options, (built) => faults.processors(built));
   const codeTemplates = options.templates ?? [];
   const templates = new TemplateRegistry(codeTemplates);
-  const { admin, templateAdmin, liveConfig } = wireLiveConfiguration({
+  // The admin API's clients arrive from the first refresh on, before the authenticator exists.
+  let storedClients: readonly StoredClient[] = [];
+  let apiClients: ApiClients | undefined;
+  const installClients = (stored: readonly StoredClient[]) => {
+    storedClients = stored;
+    apiClients?.replaceDeclaredThroughApi(
+      resolveStoredClients(stored, settings.secretFromEnvironment, (clientId, secretEnv) =>
+        logger?.warn({ client: clientId, secretEnv }, 'client declared through the admin API has no secret here: its variable is not set'),
+      ),
+    );
+  };
+  const { admin, templateAdmin, clientAdmin, liveConfig } = wireLiveConfiguration({
+    installClients,
     backends,
     ledger: processorDeps.ledger,
     templates,
@@ -95,6 +108,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     locks: new InstanceLocks(backends.locks, options.lock),
     instances: backends.instances,
     traces: backends.traces,
+    clicks: backends.clicks,
     clock,
   };
   const dispatcher = new Dispatcher({ ...dispatcherDeps, observer: loggedFaults(metrics, logger) });
@@ -123,9 +137,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     broker: backends.broker,
     clock,
   });
+  apiClients = new ApiClients(resolveClients(liveConfig.current.clients, settings.secretFromEnvironment));
+  installClients(storedClients);
   const authenticator = new RequestAuthenticator({
     mode: authModeOf(settings, liveConfig.current.auth),
-    clients: new ApiClients(resolveClients(liveConfig.current.clients, settings.secretFromEnvironment)),
+    clients: apiClients,
     nonces: backends.nonces,
     ...(settings.adminToken === undefined ? {} : { adminToken: settings.adminToken }),
     ...(settings.adminReadToken === undefined ? {} : { adminReadToken: settings.adminReadToken }),
@@ -156,6 +172,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     explainer: new Explainer({ traces: backends.traces, ledger: backends.ledger, instances: backends.instances, clock }),
     admin,
     templateAdmin,
+    clientAdmin,
     liveConfig,
     changeLog: backends.changeLog,
     activities: backends.activities,

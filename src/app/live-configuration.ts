@@ -3,11 +3,13 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { watchConfigFile } from '../config/config-file-watcher.js';
 import { loadConfig } from '../config/load-config.js';
+import type { StoredClient } from '../domain/ports/api-client-store.js';
 import type { Clock } from '../domain/ports/clock.js';
 import type { RightsLedger } from '../domain/ports/rights-ledger.js';
 import type { StrategyTemplate } from '../domain/strategy-template.js';
 import { formatTemplateRef } from '../domain/template-ref.js';
 import { ActivityAdmin } from '../service/activity-admin.js';
+import { ClientAdmin, type FileClient } from '../service/client-admin.js';
 import { ConfigChanges } from '../service/config-changes.js';
 import { LiveConfig } from '../service/live-config.js';
 import type { ProcessorRegistry } from '../service/processor-registry.js';
@@ -19,6 +21,7 @@ import type { Backends } from './backends/open-backends.js';
 export interface LiveConfiguration {
   readonly admin: ActivityAdmin;
   readonly templateAdmin: TemplateAdmin;
+  readonly clientAdmin: ClientAdmin;
   readonly liveConfig: LiveConfig;
 }
 
@@ -33,6 +36,8 @@ export function wireLiveConfiguration(deps: {
   readonly options: AppOptions;
   readonly clock: Clock;
   readonly logger: Logger | undefined;
+  /** Puts the clients declared through the admin API in force in this process. */
+  readonly installClients: (clients: readonly StoredClient[]) => void;
 }): LiveConfiguration {
   const { backends, templates, options, clock, logger } = deps;
   // Names this process in change notices: it applies its own changes already.
@@ -48,7 +53,19 @@ export function wireLiveConfiguration(deps: {
     changes,
     processorNames: () => deps.processors.names(),
   });
-  const liveConfig = new LiveConfig({
+  const clientAdmin: ClientAdmin = new ClientAdmin({
+    store: backends.clientStore,
+    changes,
+    // The file's clients as last applied; read when asked, since the file loads after this is built.
+    fileClients: (): readonly FileClient[] => (started ? liveConfig.current.clients : []),
+    install: deps.installClients,
+  });
+  let started = false;
+  const liveConfig: LiveConfig = new LiveConfig({
+    refreshClients: (): Promise<void> => clientAdmin.refresh(),
+    onStarted: () => {
+      started = true;
+    },
     activities: backends.activities,
     registry: templates,
     templateAdmin,
@@ -72,7 +89,7 @@ export function wireLiveConfiguration(deps: {
     ...(options.configRefreshIntervalMs === undefined ? {} : { refreshIntervalMs: options.configRefreshIntervalMs }),
     ...(logger ? { logger } : {}),
   });
-  return { admin, templateAdmin, liveConfig };
+  return { admin, templateAdmin, clientAdmin, liveConfig };
 }
 
 function catalogReaders(processors: ProcessorRegistry): string[] {

@@ -2,6 +2,7 @@ import type { ClientRateLimit } from '../access/auth/api-clients.js';
 import type { Scope } from '../access/auth/scopes.js';
 import type { Activity } from '../domain/activity.js';
 import type { BehaviorRule } from '../domain/behavior-rule.js';
+import type { CalendarPeriod } from '../domain/calendar-period.js';
 import { parseDurationMs } from '../domain/duration.js';
 import { type ErrorDetail, InvalidConfigError } from '../domain/errors.js';
 import type { TemplateDeclaration } from '../domain/strategy-template.js';
@@ -183,7 +184,7 @@ function compileClient(client: ClientInput): ClientDeclaration {
   };
 }
 
-function compileRateLimit(limit: NonNullable<ClientInput['rateLimit']>): ClientRateLimit {
+export function compileRateLimit(limit: NonNullable<ClientInput['rateLimit']>): ClientRateLimit {
   const budget = (b: { max: number; within: string }) => ({ max: b.max, withinMs: parseDurationMs(b.within) as number });
   return { ...budget(limit), ...(limit.perUser ? { perUser: budget(limit.perUser) } : {}) };
 }
@@ -207,9 +208,28 @@ export function compileActivity(activity: ReturnType<typeof configSchema.parse>[
       perUser: activity.benefit.perUser,
       validForMs: parseDurationMs(activity.benefit.validFor) as number,
       ...(activity.benefit.stockShards === undefined ? {} : { stockShards: activity.benefit.stockShards }),
+      ...(activity.benefit.perUserPer
+        ? {
+            perUserPer: {
+              count: activity.benefit.perUserPer.count,
+              period: activity.benefit.perUserPer.period as CalendarPeriod,
+              timeZone: activity.benefit.perUserPer.timezone,
+            },
+          }
+        : {}),
     },
     preparedTtlMs: parseDurationMs(activity.preparedTtl) as number,
     ...(activity.lock === undefined ? {} : { lock: activity.lock }),
     params: activity.params,
+    ...(activity.limits?.clicksPerUser
+      ? {
+          limits: {
+            clicksPerUser: {
+              count: activity.limits.clicksPerUser.count,
+              withinMs: parseDurationMs(activity.limits.clicksPerUser.within) as number,
+            },
+          },
+        }
+      : {}),
   };
 }

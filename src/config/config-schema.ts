@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isScope } from '../access/auth/scopes.js';
+import { CALENDAR_PERIODS, isTimeZone } from '../domain/calendar-period.js';
 import { parseDurationMs } from '../domain/duration.js';
 import { parseTemplateRef, TEMPLATE_ID, TEMPLATE_VERSION } from '../domain/template-ref.js';
 
@@ -66,6 +67,28 @@ export const rolloutSchema = z.strictObject(
   { error: 'expected { template, percent }' },
 );
 
+/** `benefit.perUserPer`: a frequency cap per calendar period in the activity's time zone. */
+const perUserPerSchema = z.strictObject(
+  {
+    count: wholeNumber(1),
+    period: z.enum(CALENDAR_PERIODS as [string, ...string[]], { error: 'expected one of day, week, month' }),
+    timezone: z
+      .string({ error: 'expected an IANA time zone such as Asia/Shanghai or UTC' })
+      .refine((text) => isTimeZone(text), { error: 'expected an IANA time zone such as Asia/Shanghai or UTC' }),
+  },
+  { error: 'expected { count, period, timezone } such as { count: 1, period: day, timezone: Asia/Shanghai }' },
+);
+
+/** `limits`: caps on one user's actions on the activity, checked before its chain runs. */
+const limitsSchema = z.strictObject(
+  {
+    clicksPerUser: z
+      .strictObject({ count: wholeNumber(1), within: duration }, { error: 'expected { count, within } such as { count: 20, within: 1m }' })
+      .optional(),
+  },
+  { error: 'expected { clicksPerUser? }' },
+);
+
 const eventRuleSchema = z.strictObject({
   path: z.string({ error: 'expected a payload path such as platform or user.tier' }).min(1),
   op: z.enum(['eq', 'ne', 'in', 'gte', 'lte', 'exists'], { error: 'expected one of eq, ne, in, gte, lte, exists' }),
@@ -91,9 +114,11 @@ export const activitySchema = z.strictObject(
         // Slot rows holding the stock (see domain/issuance.ts defaultStockShards); 256 is far past
         // where more slots stop helping and keeps a resize one small statement.
         stockShards: wholeNumber(1).max(256, { error: 'expected a whole number from 1 to 256' }).optional(),
+        perUserPer: perUserPerSchema.optional(),
       },
-      { error: 'expected { pool, stock, perUser, validFor, stockShards? }' },
+      { error: 'expected { pool, stock, perUser, validFor, stockShards?, perUserPer? }' },
     ),
+    limits: limitsSchema.optional(),
     preparedTtl: duration.default('72h'),
     lock: z.boolean({ error: 'expected true or false' }).optional(),
     params: z.record(z.string(), z.unknown(), { error: 'expected a map of parameters' }).default({}),
@@ -112,35 +137,40 @@ export const behaviorRuleSchema = z.strictObject(
 );
 
 /** Env var names as POSIX shells accept them. */
-const envName = z.string({ error: 'expected the name of an environment variable' }).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+export const envName = z.string({ error: 'expected the name of an environment variable' }).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
   error: 'expected the name of an environment variable (letters, digits and _, not starting with a digit)',
 });
-const scope = z.string({ error: 'expected a scope' }).refine((text) => isScope(text), {
+export const scope = z.string({ error: 'expected a scope' }).refine((text) => isScope(text), {
   error:
     'expected a scope: events:<channelCode>, events:*, behaviors:write, users:read, assets:redeem, traces:read, admin:read or admin:write',
 });
+
+/** Requests a client may send, in all and on events per user of that client. */
+export const clientRateLimitSchema = z.strictObject(
+  {
+    max: wholeNumber(1),
+    within: duration,
+    perUser: z
+      .strictObject({ max: wholeNumber(1), within: duration }, { error: 'expected { max, within } such as { max: 20, within: 1m }' })
+      .optional(),
+  },
+  { error: 'expected { max, within, perUser? } such as { max: 2000, within: 1s }' },
+);
+
+export const clientScopes = z.array(scope, { error: 'expected a list of scopes' }).min(1, { error: 'expected at least one scope' });
 
 /** A client of the API. Its secret is never in the file: `secretEnv` names the variable holding it. */
 export const clientSchema = z.strictObject(
   {
     id: name,
     secretEnv: envName,
-    scopes: z.array(scope, { error: 'expected a list of scopes' }).min(1, { error: 'expected at least one scope' }),
-    rateLimit: z
-      .strictObject(
-        {
-          max: wholeNumber(1),
-          within: duration,
-          perUser: z
-            .strictObject({ max: wholeNumber(1), within: duration }, { error: 'expected { max, within } such as { max: 20, within: 1m }' })
-            .optional(),
-        },
-        { error: 'expected { max, within, perUser? } such as { max: 2000, within: 1s }' },
-      )
-      .optional(),
+    scopes: clientScopes,
+    rateLimit: clientRateLimitSchema.optional(),
   },
   { error: 'expected { id, secretEnv, scopes, rateLimit? }' },
 );
+
+export const clientIdSchema = name;
 
 export const configSchema = z.strictObject(
   {

@@ -22,10 +22,19 @@ export function issuesToDetails(issues: readonly z.core.$ZodIssue[], root = '', 
     if (issue.code === 'invalid_type') {
       const actual = valueAt(input, issue.path);
       if (actual === undefined) return { path, message: `is required (${issue.message})` };
+      // A secret sent in the wrong shape is still a secret: the answer names its type only.
+      if (issue.path.some((part) => SECRET_FIELDS.has(String(part)))) return { path, message: `${issue.message}, got ${typeOf(actual)}` };
       return { path, message: `${issue.message}, got ${describe(actual)}` };
     }
     return { path, message: issue.message };
   });
+}
+
+/** Fields whose values an error never repeats. */
+const SECRET_FIELDS = new Set(['secret', 'secrets']);
+
+function typeOf(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value;
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {

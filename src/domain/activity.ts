@@ -1,3 +1,4 @@
+import type { CalendarPeriod } from './calendar-period.js';
 import type { TemplateRef } from './template-ref.js';
 
 export type ActivityStatus = 'active' | 'paused' | 'ended';
@@ -10,6 +11,21 @@ export interface Benefit {
   readonly validForMs: number;
   /** Slot rows holding the stock; unset: derived from the stock (defaultStockShards). */
   readonly stockShards?: number;
+  /** A frequency cap: at most `count` issuances to one user per calendar period, in the activity's time zone. */
+  readonly perUserPer?: PerUserPerPeriod;
+}
+
+/** `count` issuances to one user per calendar `period` as `timeZone` (IANA) counts days, weeks and months. */
+export interface PerUserPerPeriod {
+  readonly count: number;
+  readonly period: CalendarPeriod;
+  readonly timeZone: string;
+}
+
+/** Caps on how often one user may act on the activity, checked before its chain runs. */
+export interface ActivityLimits {
+  /** At most `count` clicks (resource-position events) of one user within a sliding `withinMs`. */
+  readonly clicksPerUser?: { readonly count: number; readonly withinMs: number };
 }
 
 /**
@@ -45,6 +61,7 @@ export interface Activity {
   /** Overrides the template's lock policy; undefined keeps the template's choice. */
   readonly lock?: boolean;
   readonly params: Readonly<Record<string, unknown>>;
+  readonly limits?: ActivityLimits;
 }
 
 export function isLive(activity: Activity, nowMs: number): boolean {

@@ -1,10 +1,11 @@
 import { type Asset, isUsable } from './asset.js';
+import { periodBounds } from './calendar-period.js';
 import { issuanceKey, nextRound } from './idempotency-key.js';
 import type { IssueRequest, IssueResult, NextIssueRequest, NextIssueResult } from './ports/rights-ledger.js';
 
 /**
  * The ledger's checks before any stock is taken, in the port's order: the key already used, a
- * usable asset held, the per-user bound. `known` holds the user's assets from the activity and any
+ * usable asset held, the per-user bound, the frequency cap. `known` holds the user's assets from the activity and any
  * asset written under the request's key. Undefined means: go on and take stock.
  */
 export function refusalBeforeStock(request: IssueRequest, known: readonly Asset[]): IssueResult | undefined {
@@ -14,7 +15,27 @@ export function refusalBeforeStock(request: IssueRequest, known: readonly Asset[
   const usable = held.find((asset) => isUsable(asset, request.nowMs));
   if (usable) return { kind: 'held', asset: usable };
   if (held.length >= request.perUser) return { kind: 'limit_reached', held: held.length };
-  return undefined;
+  return periodCapRefusal(request, held);
+}
+
+/**
+ * `benefit.perUserPer`: refused when the user already received `count` assets from the activity
+ * in the calendar period holding `nowMs`, in the cap's time zone. The PostgreSQL ledger makes the
+ * same count in SQL between the bounds `periodBounds` gives.
+ */
+export function periodCapRefusal(
+  request: Pick<IssueRequest, 'nowMs' | 'perUserPer'>,
+  held: readonly Asset[],
+): { readonly kind: 'period_limit_reached'; readonly issuedInPeriod: number; readonly periodStart: string } | undefined {
+  const cap = request.perUserPer;
+  if (!cap) return undefined;
+  const { startMs, endMs } = periodBounds(request.nowMs, cap.period, cap.timeZone);
+  const issuedInPeriod = held.filter((asset) => {
+    const issuedMs = Date.parse(asset.issuedAt);
+    return issuedMs >= startMs && issuedMs < endMs;
+  }).length;
+  if (issuedInPeriod < cap.count) return undefined;
+  return { kind: 'period_limit_reached', issuedInPeriod, periodStart: new Date(startMs).toISOString() };
 }
 
 /** The asset an issuance writes, active from the request's time for the benefit's validity. */
@@ -34,7 +55,7 @@ export function newAsset(request: IssueRequest, id: string): Asset {
 
 /**
  * The checks of a click's issuance before its key is known, in the port's order: this event's own
- * asset, a usable asset held, the per-user bound. `held` is every asset the user holds from the
+ * asset, a usable asset held, the per-user bound, the frequency cap. `held` is every asset the user holds from the
  * activity. Otherwise answers the request to write under the round's key.
  */
 export function nextIssueStep(
@@ -47,6 +68,8 @@ export function nextIssueStep(
   const usable = held.find((asset) => isUsable(asset, request.nowMs));
   if (usable) return { refusal: { kind: 'held', asset: usable, assetsHeld } };
   if (assetsHeld >= request.perUser) return { refusal: { kind: 'limit_reached', held: assetsHeld, assetsHeld } };
+  const capped = periodCapRefusal(request, held);
+  if (capped) return { refusal: { ...capped, assetsHeld } };
   return { issue: { ...request, idempotencyKey: issuanceKey(request.activityId, request.userId, nextRound(held)) } };
 }
 

@@ -22,8 +22,10 @@ export interface ChainTrace {
   readonly durationMs: number;
   readonly status: string;
   readonly reason?: string;
-  /** The processor that set the final status. */
+  /** The processor that set the final status (or the cap, when a cap refused the event before the chain). */
   readonly decidedBy?: string;
+  /** The frequency cap that decided, by its config field: `limits.clicksPerUser` or `benefit.perUserPer`. */
+  readonly cap?: string;
   readonly lock?: { readonly fence: number };
   /** A dry run: nothing was written. */
   readonly dryRun?: boolean;

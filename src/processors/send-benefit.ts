@@ -1,3 +1,4 @@
+import type { PerUserPerPeriod } from '../domain/activity.js';
 import { isUsable } from '../domain/asset.js';
 import { issuanceKey, nextRound } from '../domain/idempotency-key.js';
 import type { InstanceContext } from '../domain/instance-context.js';
@@ -28,6 +29,7 @@ export function sendBenefit(deps: Pick<ProcessorDeps, 'ledger'>): Processor {
         validForMs: activity.benefit.validForMs,
         eventId: ctx.params.eventId,
         nowMs: ctx.nowMs,
+        ...(activity.benefit.perUserPer ? { perUserPer: activity.benefit.perUserPer } : {}),
       };
       if (ctx.assets === undefined) return settleNext(ctx, await deps.ledger.issueNext(request));
       const idempotencyKey = issuanceKey(activity.id, ctx.userId, nextRound(ctx.assets));
@@ -80,7 +82,18 @@ function settleIssue(ctx: InstanceContext, result: IssueResult) {
       return ctx.stop('rejected', `out of stock: pool ${benefit.pool} is empty`);
     case 'limit_reached':
       return ctx.stop('rejected', limitReached(result.held, benefit.perUser));
+    case 'period_limit_reached':
+      ctx.note({ cap: PER_USER_PER_CAP, issuedInPeriod: result.issuedInPeriod, periodStart: result.periodStart });
+      return ctx.stop('rejected', periodCapReached(ctx.activity.benefit.perUserPer, result.issuedInPeriod, result.periodStart));
   }
+}
+
+/** The field that names the frequency cap, as explain and reasons name it. */
+export const PER_USER_PER_CAP = 'benefit.perUserPer';
+
+function periodCapReached(cap: PerUserPerPeriod | undefined, issuedInPeriod: number, periodStart: string): string {
+  const allowed = cap ? `${cap.count} per ${cap.period} (${cap.timeZone})` : 'its count per period';
+  return `frequency cap ${PER_USER_PER_CAP} reached: it allows ${allowed}, and the user received ${issuedInPeriod} since ${periodStart}`;
 }
 
 function assetNote(result: NextIssueResult): { assetId?: string } {

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { noChainForChannel } from '../config/declaration-checks.js';
 import { type Activity, isLive } from '../domain/activity.js';
+import { formatDurationMs } from '../domain/duration.js';
 import { type ExecutionParams, InstanceContext, type PreparedData } from '../domain/instance-context.js';
 import type { Outcome, OutcomeStatus } from '../domain/outcome.js';
 import type { ActivityRepository } from '../domain/ports/activity-repository.js';
+import type { ClickCounter } from '../domain/ports/click-counter.js';
 import type { Clock } from '../domain/ports/clock.js';
 import type { InstanceStore } from '../domain/ports/instance-store.js';
 import type { TraceStore } from '../domain/ports/trace-store.js';
@@ -28,6 +30,8 @@ export interface ChannelEvent {
   readonly payload?: Readonly<Record<string, unknown>>;
   /** Lock every instance this event touches, whatever the templates say. */
   readonly lock?: boolean;
+  /** A user's click on a resource position (the HTTP API): counted against `limits.clicksPerUser`. */
+  readonly click?: boolean;
 }
 
 export interface DispatchOptions {
@@ -59,6 +63,8 @@ export interface DispatcherDeps {
   readonly instances: InstanceStore;
   readonly traces: TraceStore;
   readonly clock: Clock;
+  /** Counts clicks against activities' `limits.clicksPerUser`; without it, no click cap is checked. */
+  readonly clicks?: ClickCounter;
   readonly observer?: DispatchObserver;
   /**
    * A dry-run dispatcher takes no locks and stores no traces; its processors are built on
@@ -95,13 +101,14 @@ export class Dispatcher {
     };
     const bound = await this.#deps.activities.listByChannel(event.channelCode);
     const live = bound.filter((activity) => isLive(activity, nowMs));
+    const click = event.click ?? false;
     const runs = await Promise.all(
       live.map((activity) =>
         tracingEnabled()
-          ? inSpan(`chain ${activity.id}`, (span) => this.#runInstance(activity, params, span), {
+          ? inSpan(`chain ${activity.id}`, (span) => this.#runInstance(activity, params, click, span), {
               attributes: { 'activity.id': activity.id, 'channel.code': params.channelCode, 'event.id': params.eventId },
             })
-          : this.#runInstance(activity, params, undefined),
+          : this.#runInstance(activity, params, click, undefined),
       ),
     );
     return {
@@ -115,6 +122,7 @@ export class Dispatcher {
   async #runInstance(
     activity: Activity,
     params: ExecutionParams,
+    click: boolean,
     span: ChainSpan | undefined,
   ): Promise<{ outcome: Outcome; trace: ChainTrace }> {
     const startedAt = new Date().toISOString();
@@ -126,6 +134,7 @@ export class Dispatcher {
     let fault: unknown;
     let status: OutcomeStatus;
     let reason: string | undefined;
+    let cap: string | undefined;
     try {
       // Only a rollout offers more than one version, so only then is the instance's pin read.
       const pinned = activity.rollout
@@ -139,7 +148,12 @@ export class Dispatcher {
       const chain = chainNames.map((name) => this.#deps.processors.get(name));
       const missing = chainNames.filter((_, i) => chain[i] === undefined);
       if (missing.length > 0) throw new Error(`processor(s) not registered: ${missing.join(', ')}`);
-      if (chainNames.length === 0) {
+      const overClickCap = click ? await this.#overClickCap(activity, params) : undefined;
+      if (overClickCap !== undefined) {
+        status = 'rejected';
+        reason = overClickCap;
+        cap = CLICKS_PER_USER_CAP;
+      } else if (chainNames.length === 0) {
         status = 'skipped';
         reason = noChainForChannel(templateName, params.channelCode);
       } else {
@@ -186,6 +200,7 @@ export class Dispatcher {
       status,
       ...(reason === undefined ? {} : { reason }),
       ...(run.decidedBy ? { decidedBy: run.decidedBy } : {}),
+      ...(cap === undefined ? {} : { cap, decidedBy: cap }),
       ...(lock ? { lock: { fence: lock.fence } } : {}),
       ...(this.dryRun ? { dryRun: true } : {}),
       ...(Object.keys(params.payload).length > 0 ? { payload: params.payload } : {}),
@@ -208,4 +223,28 @@ export class Dispatcher {
     }
     return { outcome, trace };
   }
+
+  /**
+   * The refusal's reason when this click is over the activity's `limits.clicksPerUser`, checked
+   * before any lock or chain work; a dry run only looks and counts nothing.
+   */
+  async #overClickCap(activity: Activity, params: ExecutionParams): Promise<string | undefined> {
+    const limit = activity.limits?.clicksPerUser;
+    const counter = this.#deps.clicks;
+    if (!limit || !counter) return undefined;
+    const click = {
+      activityId: activity.id,
+      userId: params.userId,
+      eventId: params.eventId,
+      nowMs: params.nowMs,
+      windowMs: limit.withinMs,
+      limit: limit.count,
+    };
+    const verdict = this.dryRun ? await counter.peek(click) : await counter.admit(click);
+    if (verdict.admitted) return undefined;
+    return `click cap ${CLICKS_PER_USER_CAP} reached: it allows ${limit.count} clicks of one user within ${formatDurationMs(limit.withinMs)}`;
+  }
 }
+
+/** The field that names the click cap, as explain and reasons name it. */
+export const CLICKS_PER_USER_CAP = 'limits.clicksPerUser';

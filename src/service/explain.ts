@@ -21,6 +21,8 @@ export interface ExplainedEvent {
     readonly notes?: Readonly<Record<string, unknown>>;
   };
   readonly lock?: { readonly fence: number };
+  /** The frequency cap that decided, by its config field (`limits.clicksPerUser`, `benefit.perUserPer`). */
+  readonly cap?: string;
   /** Every processor's inputs, for the full picture. */
   readonly inputs: readonly { readonly processor: string; readonly notes: Readonly<Record<string, unknown>> }[];
 }
@@ -71,6 +73,9 @@ export class Explainer {
 
 function explainTrace(trace: ChainTrace): ExplainedEvent {
   const deciding: TraceStep | undefined = trace.steps.find((step) => step.processor === trace.decidedBy) ?? trace.steps.at(-1);
+  // A click cap refuses before the chain (on the trace); the period cap inside the ledger (in its step's notes).
+  const noted = trace.cap === undefined && trace.status === 'rejected' ? deciding?.notes?.cap : undefined;
+  const cap = trace.cap ?? (typeof noted === 'string' ? noted : undefined);
   return {
     eventId: trace.eventId,
     channelCode: trace.channelCode,
@@ -89,6 +94,7 @@ function explainTrace(trace: ChainTrace): ExplainedEvent {
         }
       : {}),
     ...(trace.lock ? { lock: trace.lock } : {}),
+    ...(cap === undefined ? {} : { cap }),
     inputs: trace.steps.flatMap((step) => (step.notes ? [{ processor: step.processor, notes: step.notes }] : [])),
   };
 }

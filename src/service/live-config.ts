@@ -43,6 +43,10 @@ export interface LiveConfigDeps {
   /** The safety net behind the change feed: a full reload this often. Default 30 s. */
   readonly refreshIntervalMs?: number;
   readonly logger?: LiveConfigLogger;
+  /** Reloads the clients declared through the admin API: on their notices and with every refresh. */
+  readonly refreshClients?: () => Promise<void>;
+  /** Told once the first configuration is applied (`current` is readable from then on). */
+  readonly onStarted?: () => void;
 }
 
 /** The outcome of one reload of the config file. */
@@ -117,6 +121,7 @@ export class LiveConfig {
       const loaded = await this.#load();
       await this.#apply(loaded);
       this.#current = loaded;
+      this.#deps.onStarted?.();
       return loaded;
     });
     this.#timer = setInterval(() => this.#refreshSoon('periodic refresh'), this.#deps.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS);
@@ -149,6 +154,7 @@ export class LiveConfig {
         const added = await this.#deps.templateAdmin.sync();
         if (added.length > 0) this.#deps.logger?.info({ templates: added }, 'templates published elsewhere are now registered');
         await this.#deps.activities.refresh();
+        await this.#deps.refreshClients?.();
       } while (this.#refreshAgain && !this.#closed);
     })().finally(() => {
       this.#refreshing = undefined;
@@ -260,6 +266,13 @@ export class LiveConfig {
 
   #onNotice(notice: ConfigChangeNotice): void {
     if (this.#closed) return;
+    if (notice.kind === 'client') {
+      // Never carries a secret: every process reloads the clients from the store.
+      this.#deps.refreshClients?.().catch((error: unknown) => {
+        this.#deps.logger?.warn({ err: error, client: notice.id }, 'reloading the API clients failed; the periodic refresh retries');
+      });
+      return;
+    }
     if (this.#deps.applyNoticeBodies && notice.origin !== this.#deps.origin && notice.body !== undefined) {
       void this.#serially(() => this.#applyNoticeBody(notice));
       return;

@@ -74,15 +74,18 @@ describe('the admin scope', () => {
     }
     expect(admin.sort()).toEqual([
       'DELETE /v1/activities/:activityId/rollout',
+      'DELETE /v1/clients/:clientId',
       'GET /metrics',
       'GET /v1/activities',
       'GET /v1/changes',
+      'GET /v1/clients',
       'GET /v1/dead-letters',
       'GET /v1/events/export',
       'GET /v1/templates',
       'POST /v1/dead-letters/:id/replay',
       'PUT /v1/activities/:activityId',
       'PUT /v1/activities/:activityId/rollout',
+      'PUT /v1/clients/:clientId',
       'PUT /v1/templates/:templateId/:version',
     ]);
     const allowed = await http.inject({ method: 'GET', url: '/v1/templates', headers: { authorization: 'Bearer secret' } });

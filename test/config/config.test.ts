@@ -95,10 +95,39 @@ describe('configuration', () => {
     ],
     ['a duplicate template', (c: any) => c.templates.push(c.templates[0]), 'templates[1]: duplicate template item-promotion@3.0'],
     ['a rule count of zero', (c: any) => (c.behaviorRules[0].count = 0), 'behaviorRules[0].count: expected a whole number >= 1'],
+    [
+      'an unknown time zone of a frequency cap',
+      (c: any) => (c.activities[0].benefit.perUserPer = { count: 1, period: 'day', timezone: 'Asia/Beijing' }),
+      'activities[0].benefit.perUserPer.timezone: expected an IANA time zone such as Asia/Shanghai or UTC',
+    ],
+    [
+      'an unknown period of a frequency cap',
+      (c: any) => (c.activities[0].benefit.perUserPer = { count: 1, period: 'fortnight', timezone: 'UTC' }),
+      'activities[0].benefit.perUserPer.period: expected one of day, week, month',
+    ],
+    [
+      'a click cap of zero',
+      (c: any) => (c.activities[0].limits = { clicksPerUser: { count: 0, within: '1m' } }),
+      'activities[0].limits.clicksPerUser.count: expected a whole number >= 1',
+    ],
+    [
+      'a click cap without a window',
+      (c: any) => (c.activities[0].limits = { clicksPerUser: { count: 3 } }),
+      'activities[0].limits.clicksPerUser.within',
+    ],
   ])('names the field of %s', (_name, edit, expected) => {
     const config = valid();
     edit(config);
     expect(problems(config).join('\n')).toContain(expected);
+  });
+
+  it('compiles frequency caps into internal units', () => {
+    const config: any = valid();
+    config.activities[0].benefit.perUserPer = { count: 2, period: 'week', timezone: 'Asia/Shanghai' };
+    config.activities[0].limits = { clicksPerUser: { count: 20, within: '1m' } };
+    const [activity] = compileConfig(config, context).activities;
+    expect(activity?.benefit.perUserPer).toEqual({ count: 2, period: 'week', timeZone: 'Asia/Shanghai' });
+    expect(activity?.limits).toEqual({ clicksPerUser: { count: 20, withinMs: 60_000 } });
   });
 
   it('reports every problem at once', () => {

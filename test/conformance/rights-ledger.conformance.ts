@@ -280,6 +280,81 @@ export function describeRightsLedgerConformance(name: string, make: () => Promis
       });
     });
 
+    describe('frequency cap (perUserPer) per calendar period in the activity time zone', () => {
+      const DAILY_IN_SHANGHAI = { count: 1, period: 'day', timeZone: 'Asia/Shanghai' } as const;
+      // NOW is 18:00 on 1 March in Shanghai; its day ends at 16:00Z, while the UTC day goes on to midnight.
+      const SHANGHAI_MIDNIGHT = Date.parse('2026-03-01T16:00:00.000Z');
+      const capped = (overrides: Partial<NextIssueRequest> = {}) => ({ perUser: 100, perUserPer: DAILY_IN_SHANGHAI, ...overrides });
+
+      it('issueNext: one per Shanghai day, refused up to the last ms before local midnight, issued again from it', async () => {
+        await ledger.ensurePool(pool, 10);
+        const first = await ledger.issueNext(nextRequest('p1', 'e1', capped()));
+        if (first.kind !== 'issued') throw new Error(`expected issued, got ${first.kind}`);
+        await ledger.redeem(first.asset.id, NOW + 1);
+        expect(await ledger.issueNext(nextRequest('p1', 'e2', capped({ nowMs: NOW + 60_000 })))).toEqual({
+          kind: 'period_limit_reached',
+          issuedInPeriod: 1,
+          periodStart: '2026-02-28T16:00:00.000Z',
+          assetsHeld: 1,
+        });
+        expect(await ledger.issueNext(nextRequest('p1', 'e3', capped({ nowMs: SHANGHAI_MIDNIGHT - 1 })))).toMatchObject({
+          kind: 'period_limit_reached',
+        });
+        const nextDay = await ledger.issueNext(nextRequest('p1', 'e4', capped({ nowMs: SHANGHAI_MIDNIGHT })));
+        expect(nextDay).toMatchObject({ kind: 'issued', idempotencyKey: issuanceKey(activityId, 'p1', 1) });
+        expect(await ledger.stock(pool)).toEqual({ pool, total: 10, remaining: 8 });
+      });
+
+      it('issue (keyed): the cap is checked after the per-user bound and before stock, and takes nothing', async () => {
+        await ledger.ensurePool(pool, 10);
+        const first = await issued(request('p2', 0, capped()));
+        await ledger.redeem(first.id, NOW + 1);
+        expect(await ledger.issue(request('p2', 1, capped({ nowMs: NOW + 5 })))).toEqual({
+          kind: 'period_limit_reached',
+          issuedInPeriod: 1,
+          periodStart: '2026-02-28T16:00:00.000Z',
+        });
+        // The per-user bound answers first when both refuse.
+        expect(await ledger.issue(request('p2', 1, capped({ perUser: 1, nowMs: NOW + 5 })))).toEqual({ kind: 'limit_reached', held: 1 });
+        expect(await ledger.stock(pool)).toEqual({ pool, total: 10, remaining: 9 });
+        expect((await ledger.issue(request('p2', 1, capped({ nowMs: SHANGHAI_MIDNIGHT })))).kind).toBe('issued');
+      });
+
+      it('counts this activity and this user only; count 2 per week lets a second one through', async () => {
+        await ledger.ensurePool(pool, 10);
+        const weekly = { count: 2, period: 'week', timeZone: 'Asia/Shanghai' } as const;
+        for (const [user, event] of [
+          ['p3', 'a'],
+          ['p4', 'b'],
+        ] as const) {
+          const got = await ledger.issueNext(nextRequest(user, event, capped({ validForMs: 1 })));
+          expect(got.kind).toBe('issued');
+        }
+        const second = await ledger.issueNext(nextRequest('p3', 'c', capped({ nowMs: NOW + 10, validForMs: 1, perUserPer: weekly })));
+        expect(second.kind).toBe('issued');
+        expect(
+          await ledger.issueNext(nextRequest('p3', 'd', capped({ nowMs: NOW + 20, validForMs: 1, perUserPer: weekly }))),
+        ).toMatchObject({
+          kind: 'period_limit_reached',
+          issuedInPeriod: 2,
+        });
+      });
+
+      it('300 concurrent clicks of one user whose assets expire at once: exactly one issued in the day', async () => {
+        await ledger.ensurePool(pool, 1_000, 8);
+        // Each click comes 2 ms after the last one's asset expired: without the cap, most would issue.
+        const results = await Promise.all(
+          Array.from({ length: 300 }, (_, i) =>
+            ledger.issueNext(nextRequest('p5', `burst-${i}`, capped({ validForMs: 1, nowMs: NOW + i * 2 }))),
+          ),
+        );
+        expect(results.filter((result) => result.kind === 'issued')).toHaveLength(1);
+        expect(results.every((result) => ['issued', 'held', 'period_limit_reached'].includes(result.kind))).toBe(true);
+        expect(await ledger.listAssets(activityId, 'p5')).toHaveLength(1);
+        expect(await ledger.stock(pool)).toEqual({ pool, total: 1_000, remaining: 999 });
+      });
+    });
+
     describe('redeem and read', () => {
       it('redeems a usable asset once, recording when', async () => {
         await ledger.ensurePool(pool, 5);

@@ -19,19 +19,29 @@ export interface ClientRateLimit extends RequestBudget {
   readonly perUser?: RequestBudget;
 }
 
-/** The clients in force: the config file's, read at start (a change needs a restart). */
+/**
+ * The clients in force: the config file's, read at start (a change needs a restart), and those
+ * declared through the admin API, replaced whole whenever they change (see service/client-admin.ts).
+ * A file client's id always wins: the admin API refuses to declare one again.
+ */
 export class ApiClients {
-  readonly #byId: ReadonlyMap<string, ApiClient>;
+  readonly #fromFile: ReadonlyMap<string, ApiClient>;
+  #fromApi: ReadonlyMap<string, ApiClient> = new Map();
 
   constructor(clients: readonly ApiClient[] = []) {
-    this.#byId = new Map(clients.map((client) => [client.id, client]));
+    this.#fromFile = new Map(clients.map((client) => [client.id, client]));
   }
 
   get(id: string): ApiClient | undefined {
-    return this.#byId.get(id);
+    return this.#fromFile.get(id) ?? this.#fromApi.get(id);
+  }
+
+  /** Puts the admin API's clients in force, in place of the ones before. */
+  replaceDeclaredThroughApi(clients: readonly ApiClient[]): void {
+    this.#fromApi = new Map(clients.map((client) => [client.id, client]));
   }
 
   get size(): number {
-    return this.#byId.size;
+    return this.#fromFile.size + [...this.#fromApi.keys()].filter((id) => !this.#fromFile.has(id)).length;
   }
 }

@@ -4,6 +4,7 @@ import type { DeadLetterStore } from '../../domain/ports/dead-letter-store.js';
 import type { TraceStore } from '../../domain/ports/trace-store.js';
 import type { ActivityAdmin } from '../../service/activity-admin.js';
 import type { ChannelEvents } from '../../service/channel-events.js';
+import type { ClientAdmin } from '../../service/client-admin.js';
 import type { DeadLetterReplay } from '../../service/dead-letter-replay.js';
 import type { Explainer } from '../../service/explain.js';
 import type { TemplateAdmin } from '../../service/template-admin.js';
@@ -26,6 +27,8 @@ export interface HttpServices {
   readonly activities: ActivityRepository;
   readonly admin: ActivityAdmin;
   readonly templateAdmin: TemplateAdmin;
+  /** Clients declared through the admin API. */
+  readonly clientAdmin: ClientAdmin;
   readonly templates: TemplateRegistry;
   readonly traces: TraceStore;
   readonly deadLetters: DeadLetterStore;

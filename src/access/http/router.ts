@@ -4,6 +4,7 @@ import { protectClientScope } from './client-scope.js';
 import type { HttpServices } from './http-services.js';
 import { activityAdminRoutes } from './routes/admin/activities.js';
 import { changeAdminRoutes } from './routes/admin/changes.js';
+import { clientAdminRoutes } from './routes/admin/clients.js';
 import { deadLetterAdminRoutes } from './routes/admin/dead-letters.js';
 import { eventExportAdminRoutes } from './routes/admin/event-export.js';
 import { templateAdminRoutes } from './routes/admin/templates.js';
@@ -43,6 +44,7 @@ export function registerRoutes(http: FastifyInstance, services: HttpServices): v
     admin.register(templateAdminRoutes, options);
     admin.register(deadLetterAdminRoutes, options);
     admin.register(changeAdminRoutes, options);
+    admin.register(clientAdminRoutes, options);
     admin.register(eventExportAdminRoutes, options);
   });
 }

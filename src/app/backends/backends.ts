@@ -1,7 +1,9 @@
 import type { ActivityRepository } from '../../domain/ports/activity-repository.js';
+import type { ApiClientStore } from '../../domain/ports/api-client-store.js';
 import type { BehaviorCounter } from '../../domain/ports/behavior-counter.js';
 import type { ChangeFeed } from '../../domain/ports/change-feed.js';
 import type { ChangeLog } from '../../domain/ports/change-log.js';
+import type { ClickCounter } from '../../domain/ports/click-counter.js';
 import type { DeadLetterStore } from '../../domain/ports/dead-letter-store.js';
 import type { EventFingerprints } from '../../domain/ports/event-fingerprints.js';
 import type { InstanceStore } from '../../domain/ports/instance-store.js';
@@ -23,6 +25,8 @@ export interface StateBackend {
   readonly eventFingerprints: EventFingerprints;
   /** Sold-out hints of the benefit pools: shared through Redis with REDIS_URL, else this process's own. */
   readonly soldOutMarks: SoldOutMarks;
+  /** One user's clicks per activity (`limits.clicksPerUser`), shared by every API process on Redis. */
+  readonly clicks: ClickCounter;
   /** Nonces of signed client requests, shared by every API process on Redis. */
   readonly nonces: NonceStore;
   /** The Redis connection @fastify/rate-limit counts on, shared by every API process; absent in memory. */
@@ -40,6 +44,8 @@ export interface RecordsBackend {
   readonly deadLetters: DeadLetterStore;
   readonly templateStore: TemplateStore;
   readonly changeLog: ChangeLog;
+  /** Clients declared through the admin API. */
+  readonly clientStore: ApiClientStore;
   /** PostgreSQL LISTEN/NOTIFY; absent in memory. */
   readonly changeFeed?: ChangeFeed;
   close(): Promise<void>;

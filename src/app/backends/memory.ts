@@ -1,8 +1,10 @@
 import { InProcessBroker } from '../../infra/memory/in-process-broker.js';
 import { MemoryActivityRepository } from '../../infra/memory/memory-activity-repository.js';
+import { MemoryApiClientStore } from '../../infra/memory/memory-api-client-store.js';
 import { MemoryBehaviorCounter } from '../../infra/memory/memory-behavior-counter.js';
 import { MemoryChangeFeed } from '../../infra/memory/memory-change-feed.js';
 import { MemoryChangeLog } from '../../infra/memory/memory-change-log.js';
+import { MemoryClickCounter } from '../../infra/memory/memory-click-counter.js';
 import { MemoryDeadLetterStore } from '../../infra/memory/memory-dead-letter-store.js';
 import { MemoryEventFingerprints } from '../../infra/memory/memory-event-fingerprints.js';
 import { MemoryInstanceStore } from '../../infra/memory/memory-instance-store.js';
@@ -24,6 +26,7 @@ export function memoryState(): StateBackend {
     traces: new MemoryTraceStore(),
     eventFingerprints: new MemoryEventFingerprints(),
     soldOutMarks: new MemorySoldOutMarks(),
+    clicks: new MemoryClickCounter(),
     nonces: new MemoryNonceStore(),
     changeFeed: new MemoryChangeFeed(),
     close: async () => {},
@@ -38,6 +41,7 @@ export function memoryRecords(): RecordsBackend {
     deadLetters: new MemoryDeadLetterStore(),
     templateStore: new MemoryTemplateStore(),
     changeLog: new MemoryChangeLog(),
+    clientStore: new MemoryApiClientStore(),
     close: async () => {},
   };
 }

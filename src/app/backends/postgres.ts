@@ -44,6 +44,7 @@ export async function postgresRecords(options: PostgresRecordsOptions, logger: L
     deadLetters: postgres.deadLetters,
     templateStore: postgres.templates,
     changeLog: postgres.changeLog,
+    clientStore: postgres.clients,
     changeFeed: postgres.changeFeed,
     close: () => postgres.close(),
   };

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { createRedisAdapters } from '../../infra/redis/redis-adapters.js';
+import { RedisClickCounter } from '../../infra/redis/redis-click-counter.js';
 import type { RedisTarget } from '../../infra/redis/redis-connection.js';
 import { RedisEventFingerprints } from '../../infra/redis/redis-event-fingerprints.js';
 import { RedisNonceStore } from '../../infra/redis/redis-nonce-store.js';
@@ -26,6 +27,8 @@ export function redisState(target: RedisTarget, namespace: string, logger: Logge
     changeFeed: redis.changeFeed,
     eventFingerprints: retrying(new RedisEventFingerprints(redis.redis, { prefix })),
     soldOutMarks: new RedisSoldOutMarks(redis.redis, { prefix }),
+    // Admitting a click twice is harmless: the script counts an event id once.
+    clicks: retrying(new RedisClickCounter(redis.redis, { prefix })),
     nonces: retrying(new RedisNonceStore(redis.redis, { prefix })),
     rateLimitRedis: redis.redis,
     close: () => redis.close(),

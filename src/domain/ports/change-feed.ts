@@ -1,5 +1,5 @@
-/** The two kinds of live configuration a process keeps in memory. */
-export type ConfigSubjectKind = 'activity' | 'template';
+/** The kinds of live configuration a process keeps in memory. */
+export type ConfigSubjectKind = 'activity' | 'template' | 'client';
 
 /**
  * "The configuration changed": one activity (by id) or one template (by `id@version`). Receivers
@@ -7,7 +7,7 @@ export type ConfigSubjectKind = 'activity' | 'template';
  */
 export interface ConfigChangeNotice {
   readonly kind: ConfigSubjectKind;
-  /** Activity id, or template `id@version`. */
+  /** Activity id, template `id@version`, or client id. */
   readonly id: string;
   /** The process that made the change. */
   readonly origin: string;
@@ -47,7 +47,7 @@ export function parseConfigChangeNotice(text: string): ConfigChangeNotice | unde
   }
   if (typeof value !== 'object' || value === null) return undefined;
   const notice = value as Partial<ConfigChangeNotice>;
-  if (notice.kind !== 'activity' && notice.kind !== 'template') return undefined;
+  if (notice.kind !== 'activity' && notice.kind !== 'template' && notice.kind !== 'client') return undefined;
   if (typeof notice.id !== 'string' || typeof notice.origin !== 'string' || typeof notice.actor !== 'string') return undefined;
   return notice as ConfigChangeNotice;
 }

@@ -1,3 +1,4 @@
+import type { PerUserPerPeriod } from '../activity.js';
 import type { Asset } from '../asset.js';
 
 export interface IssueRequest {
@@ -9,6 +10,11 @@ export interface IssueRequest {
   readonly idempotencyKey: string;
   readonly eventId: string;
   readonly nowMs: number;
+  /**
+   * The benefit's frequency cap: at most `count` assets to the user within the calendar period
+   * holding `nowMs` in the cap's time zone, counted from the user's own asset rows.
+   */
+  readonly perUserPer?: PerUserPerPeriod;
 }
 
 /**
@@ -21,7 +27,8 @@ export type IssueResult =
   | { readonly kind: 'existing'; readonly asset: Asset }
   | { readonly kind: 'held'; readonly asset: Asset }
   | { readonly kind: 'out_of_stock' }
-  | { readonly kind: 'limit_reached'; readonly held: number };
+  | { readonly kind: 'limit_reached'; readonly held: number }
+  | { readonly kind: 'period_limit_reached'; readonly issuedInPeriod: number; readonly periodStart: string };
 
 export type RedeemResult =
   | { readonly kind: 'redeemed'; readonly asset: Asset }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { ActivityRepository } from '../../domain/ports/activity-repository.js';
+import type { ApiClientStore } from '../../domain/ports/api-client-store.js';
 import type { ChangeLog } from '../../domain/ports/change-log.js';
 import type { DeadLetterStore } from '../../domain/ports/dead-letter-store.js';
 import type { RightsLedger } from '../../domain/ports/rights-ledger.js';
@@ -7,6 +8,7 @@ import type { TemplateStore } from '../../domain/ports/template-store.js';
 import { migrate, pendingMigrations } from './migrate.js';
 import { PgRunner } from './pg-runner.js';
 import { PostgresActivityRepository } from './postgres-activity-repository.js';
+import { PostgresApiClientStore } from './postgres-api-client-store.js';
 import { PostgresChangeFeed } from './postgres-change-feed.js';
 import { PostgresChangeLog } from './postgres-change-log.js';
 import { PostgresDeadLetterStore } from './postgres-dead-letter-store.js';
@@ -35,6 +37,7 @@ export interface PostgresAdapters {
   readonly deadLetters: DeadLetterStore;
   readonly templates: TemplateStore;
   readonly changeLog: ChangeLog;
+  readonly clients: ApiClientStore;
   /** LISTEN/NOTIFY on a channel named after the schema; closed with the adapters. */
   readonly changeFeed: PostgresChangeFeed;
   /** Applies pending migrations; returns the names applied now. */
@@ -79,6 +82,7 @@ export async function createPostgresAdapters(options: PostgresAdapterOptions): P
     deadLetters: new PostgresDeadLetterStore(runner),
     templates: new PostgresTemplateStore(runner),
     changeLog: new PostgresChangeLog(runner),
+    clients: new PostgresApiClientStore(runner),
     changeFeed,
     migrate: () => migrate(runner, schema),
     pending: () => pendingMigrations(runner, schema),

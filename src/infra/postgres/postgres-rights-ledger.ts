@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Asset } from '../../domain/asset.js';
+import { periodBounds } from '../../domain/calendar-period.js';
 import { InvalidInputError, StrategyCenterError } from '../../domain/errors.js';
 import type {
   IssueRequest,
@@ -67,9 +68,11 @@ export class PostgresRightsLedger implements RightsLedger {
   }
 
   async issueNext(request: NextIssueRequest): Promise<NextIssueResult> {
+    const cap = capArguments(request);
     const result = await this.#runner.query<IssueRow & { r_key: string | null }>(
       'issue next',
-      'SELECT r_outcome, r_held, r_asset, r_key FROM issue_next_asset($1, $2, $3, $4, $5::timestamptz, $6::timestamptz, $7)',
+      `SELECT r_outcome, r_held, r_asset, r_key, r_in_period
+       FROM issue_next_asset($1, $2, $3, $4, $5::timestamptz, $6::timestamptz, $7, $8, $9::timestamptz, $10::timestamptz)`,
       [
         request.activityId,
         request.userId,
@@ -78,10 +81,15 @@ export class PostgresRightsLedger implements RightsLedger {
         isoAt(request.nowMs),
         isoAt(request.nowMs + request.validForMs),
         request.eventId,
+        ...cap.values,
       ],
     );
     const row = firstRow(result, 'issue next');
-    return { ...toIssueResult(row), assetsHeld: row.r_held, ...(row.r_key === null ? {} : { idempotencyKey: row.r_key }) };
+    return {
+      ...toIssueResult(row, cap.periodStart),
+      assetsHeld: row.r_held,
+      ...(row.r_key === null ? {} : { idempotencyKey: row.r_key }),
+    };
   }
 
   async listAssets(activityId: string, userId: string): Promise<readonly Asset[]> {
@@ -134,8 +142,10 @@ export class PostgresRightsLedger implements RightsLedger {
 }
 
 interface IssueRow {
-  r_outcome: 'existing' | 'held' | 'limit_reached' | 'out_of_stock' | 'issued' | 'caused';
+  r_outcome: 'existing' | 'held' | 'limit_reached' | 'period_limit_reached' | 'out_of_stock' | 'issued' | 'caused';
   r_held: number;
+  /** Assets the user received in the cap's period; set with `period_limit_reached`. */
+  r_in_period: number;
   /** The asset row as JSON: timestamps arrive as ISO strings. */
   r_asset:
     | (Omit<AssetRow, 'issued_at' | 'expires_at' | 'redeemed_at'> & { issued_at: string; expires_at: string; redeemed_at: string | null })
@@ -147,9 +157,11 @@ interface IssueRow {
  * asset and takes the stock in one transaction, and answers with the asset it names.
  */
 async function issueOnce(runner: PgRunner, request: IssueRequest): Promise<IssueResult> {
+  const cap = capArguments(request);
   const result = await runner.query<IssueRow>(
     'issue',
-    'SELECT r_outcome, r_held, r_asset FROM issue_asset($1, $2, $3, $4, $5::timestamptz, $6::timestamptz, $7, $8)',
+    `SELECT r_outcome, r_held, r_asset, r_in_period
+     FROM issue_asset($1, $2, $3, $4, $5::timestamptz, $6::timestamptz, $7, $8, $9, $10::timestamptz, $11::timestamptz)`,
     [
       request.activityId,
       request.userId,
@@ -159,17 +171,34 @@ async function issueOnce(runner: PgRunner, request: IssueRequest): Promise<Issue
       isoAt(request.nowMs + request.validForMs),
       request.idempotencyKey,
       request.eventId,
+      ...cap.values,
     ],
   );
   const row = firstRow(result, 'issue');
   if (row.r_outcome === 'caused') throw new StrategyCenterError('internal', 'issue_asset answered caused');
-  return toIssueResult(row) as IssueResult;
+  return toIssueResult(row, cap.periodStart) as IssueResult;
 }
 
-function toIssueResult(row: IssueRow): IssueResult | { kind: 'caused'; asset: Asset } {
+/**
+ * The frequency cap as the SQL functions take it (migration 005): the count and the period's
+ * bounds, computed here from the activity's time zone; three NULLs without a cap.
+ */
+function capArguments(request: Pick<IssueRequest, 'nowMs' | 'perUserPer'>): {
+  values: [number | null, string | null, string | null];
+  periodStart: string;
+} {
+  const cap = request.perUserPer;
+  if (!cap) return { values: [null, null, null], periodStart: '' };
+  const { startMs, endMs } = periodBounds(request.nowMs, cap.period, cap.timeZone);
+  return { values: [cap.count, isoAt(startMs), isoAt(endMs)], periodStart: isoAt(startMs) };
+}
+
+function toIssueResult(row: IssueRow, periodStart: string): IssueResult | { kind: 'caused'; asset: Asset } {
   switch (row.r_outcome) {
     case 'limit_reached':
       return { kind: 'limit_reached', held: row.r_held };
+    case 'period_limit_reached':
+      return { kind: 'period_limit_reached', issuedInPeriod: row.r_in_period, periodStart };
     case 'out_of_stock':
       return { kind: 'out_of_stock' };
     default: {

@@ -33,6 +33,11 @@ export class RedisKeys {
     return `${this.lock(lockKey)}:fence`;
   }
 
+  /** One user's recent clicks on one activity, counted against `limits.clicksPerUser`. */
+  clicks(instance: InstanceKey): string {
+    return `${this.prefix}clicks:${instanceTag(instance)}`;
+  }
+
   behaviorWindow(ruleKey: string, userId: string): { seen: string; pending: string; fired: string } {
     const base = `${this.prefix}behavior:{${ruleKey}:${userId}}`;
     return { seen: base, pending: `${base}:pending`, fired: `${base}:fired` };

@@ -44,6 +44,7 @@ describe('PostgreSQL migrations', () => {
       expect(await adapters.migrate()).toEqual([]);
       expect(await tablesIn(schema)).toEqual([
         'activities',
+        'api_clients',
         'assets',
         'benefit_pool_slots',
         'benefit_pools',

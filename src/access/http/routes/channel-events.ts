@@ -21,7 +21,7 @@ export const channelEventRoutes: FastifyPluginAsyncZod<RouteOptions> = async (ht
     { schema: channelEventRoute, config: { scope: channelScope, limitPerUser: true } },
     async (request) => {
       const { channelCode } = request.params;
-      const event = { channelCode, ...request.body };
+      const event = { channelCode, ...request.body, click: true };
       const { dryRun, now } = request.query;
       if (dryRun) {
         const result = await services.channelEvents.dryRun(event, now === undefined ? undefined : Date.parse(now));

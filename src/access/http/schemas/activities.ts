@@ -23,10 +23,18 @@ export const activity = z
       perUser: z.number(),
       validForMs: z.number(),
       stockShards: z.number().optional().meta({ description: 'slot rows holding the stock; unset: derived from the stock' }),
+      perUserPer: z
+        .object({ count: z.number(), period: z.enum(['day', 'week', 'month']), timeZone: z.string() })
+        .optional()
+        .meta({ description: 'at most count issuances to one user per calendar period in timeZone' }),
     }),
     preparedTtlMs: z.number(),
     lock: z.boolean().optional(),
     params: z.record(z.string(), z.unknown()),
+    limits: z
+      .object({ clicksPerUser: z.object({ count: z.number(), withinMs: z.number() }).optional() })
+      .optional()
+      .meta({ description: 'caps on one user’s clicks, checked before the chain runs' }),
   })
   .meta({ id: 'Activity' });
 

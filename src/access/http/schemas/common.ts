@@ -118,6 +118,7 @@ export const chainTrace = z
     status: z.string(),
     reason: z.string().optional(),
     decidedBy: z.string().optional(),
+    cap: z.string().optional().meta({ description: 'the frequency cap that refused the event before its chain' }),
     lock: z.object({ fence: z.number() }).optional(),
     dryRun: z.boolean().optional(),
     payload: z.record(z.string(), z.unknown()).optional(),

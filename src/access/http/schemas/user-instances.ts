@@ -24,6 +24,10 @@ const explainedEvent = z.object({
     })
     .optional(),
   lock: z.object({ fence: z.number() }).optional(),
+  cap: z
+    .string()
+    .optional()
+    .meta({ description: 'the frequency cap that decided, by its config field: limits.clicksPerUser or benefit.perUserPer' }),
   inputs: list(z.object({ processor: z.string(), notes: z.record(z.string(), z.unknown()) })),
 });
 
