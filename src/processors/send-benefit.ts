@@ -3,6 +3,7 @@ import { issuanceKey, nextRound } from '../domain/idempotency-key.js';
 import type { InstanceContext } from '../domain/instance-context.js';
 import type { IssueResult, NextIssueResult } from '../domain/ports/rights-ledger.js';
 import type { Processor } from '../domain/processor.js';
+import { REASON_CODES } from '../domain/reason-codes.js';
 import type { ProcessorDeps } from './processor-deps.js';
 import { ALREADY_HOLDS, ANSWERED_BEFORE, limitReached } from './query-asset.js';
 
@@ -54,12 +55,12 @@ function settleNext(ctx: InstanceContext, result: NextIssueResult) {
   switch (result.kind) {
     case 'caused':
       ctx.asset = result.asset;
-      return ctx.settle('issued', ANSWERED_BEFORE);
+      return ctx.settle('issued', ANSWERED_BEFORE, REASON_CODES.answeredBefore);
     case 'held':
       ctx.asset = result.asset;
-      return ctx.settle('existing', ALREADY_HOLDS);
+      return ctx.settle('existing', ALREADY_HOLDS, REASON_CODES.alreadyHolds);
     case 'limit_reached':
-      return ctx.stop('rejected', limitReached(result.held, benefit.perUser));
+      return ctx.stop('rejected', limitReached(result.held, benefit.perUser), REASON_CODES.perUserLimit);
     default:
       return settleIssue(ctx, result);
   }
@@ -74,12 +75,12 @@ function settleIssue(ctx: InstanceContext, result: IssueResult) {
     case 'existing':
     case 'held':
       ctx.asset = result.asset;
-      if (result.asset.eventId === ctx.params.eventId) return ctx.settle('issued', ANSWERED_BEFORE);
-      return ctx.settle('existing', 'a concurrent request issued the asset for this round');
+      if (result.asset.eventId === ctx.params.eventId) return ctx.settle('issued', ANSWERED_BEFORE, REASON_CODES.answeredBefore);
+      return ctx.settle('existing', 'a concurrent request issued the asset for this round', REASON_CODES.concurrentRound);
     case 'out_of_stock':
-      return ctx.stop('rejected', `out of stock: pool ${benefit.pool} is empty`);
+      return ctx.stop('rejected', `out of stock: pool ${benefit.pool} is empty`, REASON_CODES.outOfStock);
     case 'limit_reached':
-      return ctx.stop('rejected', limitReached(result.held, benefit.perUser));
+      return ctx.stop('rejected', limitReached(result.held, benefit.perUser), REASON_CODES.perUserLimit);
   }
 }
 

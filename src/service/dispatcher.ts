@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { noChainForChannel } from '../config/declaration-checks.js';
 import { type Activity, isLive } from '../domain/activity.js';
+import { eventStatus } from '../domain/event-status.js';
 import { type ExecutionParams, InstanceContext, type PreparedData } from '../domain/instance-context.js';
 import type { Outcome, OutcomeStatus } from '../domain/outcome.js';
 import type { ActivityRepository } from '../domain/ports/activity-repository.js';
 import type { Clock } from '../domain/ports/clock.js';
 import type { InstanceStore } from '../domain/ports/instance-store.js';
+import type { RecentEventLog } from '../domain/ports/recent-events.js';
 import type { TraceStore } from '../domain/ports/trace-store.js';
 import type { Processor } from '../domain/processor.js';
 import { templateForInstance } from '../domain/rollout.js';
 import { formatTemplateRef } from '../domain/template-ref.js';
 import type { ChainTrace } from '../domain/trace.js';
-import { ChainFault, type ChainRun, elapsedMs, runChain } from './chain-runner.js';
+import { ChainFault, type ChainRun, type EventStart, elapsedMs, eventStartNow, runChain } from './chain-runner.js';
 import type { HeldLock, InstanceLocks } from './instance-lock.js';
 import type { ProcessorRegistry } from './processor-registry.js';
 import type { TemplateRegistry } from './template-registry.js';
@@ -39,11 +41,13 @@ export interface DispatchResult {
   readonly traces: readonly ChainTrace[];
 }
 
+export type Bookkeeping = 'lock-release' | 'trace-append' | 'recent-event';
+
 /** Told of every finished chain; metrics and logs hang off it, the dispatcher knows neither. */
 export interface DispatchObserver {
-  chainFinished(trace: ChainTrace, fault: unknown): void;
+  chainFinished(trace: ChainTrace, fault: unknown, outcome: Outcome): void;
   /** Releasing the lock or keeping the trace failed after the outcome was decided. */
-  bookkeepingFailed?(what: 'lock-release' | 'trace-append', error: unknown): void;
+  bookkeepingFailed?(what: Bookkeeping, error: unknown): void;
 }
 
 export interface DispatcherDeps {
@@ -54,6 +58,8 @@ export interface DispatcherDeps {
   /** Read to find the version an instance is pinned to during a rollout. */
   readonly instances: InstanceStore;
   readonly traces: TraceStore;
+  /** Told of each handled event once its traces are kept, for the live view. */
+  readonly recentEvents?: RecentEventLog;
   readonly clock: Clock;
   readonly observer?: DispatchObserver;
   /**
@@ -80,6 +86,7 @@ export class Dispatcher {
   }
 
   async dispatch(event: ChannelEvent, options: DispatchOptions = {}): Promise<DispatchResult> {
+    const eventStart = eventStartNow();
     const nowMs = options.nowMs ?? this.#deps.clock.nowMs();
     const params: ExecutionParams = {
       userId: event.userId,
@@ -91,7 +98,8 @@ export class Dispatcher {
     };
     const bound = await this.#deps.activities.listByChannel(event.channelCode);
     const live = bound.filter((activity) => isLive(activity, nowMs));
-    const runs = await Promise.all(live.map((activity) => this.#runInstance(activity, params)));
+    const runs = await Promise.all(live.map((activity) => this.#runInstance(activity, params, eventStart)));
+    this.#listRecent(params, eventStart, runs);
     return {
       eventId: params.eventId,
       channelCode: params.channelCode,
@@ -100,9 +108,33 @@ export class Dispatcher {
     };
   }
 
-  async #runInstance(activity: Activity, params: ExecutionParams): Promise<{ outcome: Outcome; trace: ChainTrace }> {
-    const startedAt = new Date().toISOString();
+  /** Not awaited: the live view must not add a round trip to the answer; a failure is reported. */
+  #listRecent(params: ExecutionParams, eventStart: EventStart, runs: readonly { outcome: Outcome }[]): void {
+    const { recentEvents, observer } = this.#deps;
+    if (this.dryRun || !recentEvents) return;
+    const outcomes = runs.map(({ outcome }) => ({ activityId: outcome.activityId, status: outcome.status }));
+    recentEvents
+      .append({
+        eventId: params.eventId,
+        channelCode: params.channelCode,
+        userId: params.userId,
+        activityIds: outcomes.map((outcome) => outcome.activityId),
+        status: eventStatus(outcomes.map((outcome) => outcome.status)),
+        outcomes,
+        receivedAt: new Date(eventStart.wallMs).toISOString(),
+        durationMs: elapsedMs(eventStart.perfMs),
+      })
+      .catch((error: unknown) => observer?.bookkeepingFailed?.('recent-event', error));
+  }
+
+  async #runInstance(
+    activity: Activity,
+    params: ExecutionParams,
+    eventStart: EventStart,
+  ): Promise<{ outcome: Outcome; trace: ChainTrace }> {
     const started = performance.now();
+    const offsetMs = elapsedMs(eventStart.perfMs, started);
+    const startedAt = new Date(eventStart.wallMs + offsetMs).toISOString();
     let templateName = formatTemplateRef(activity.template);
     let lock: HeldLock | undefined;
     let ctx: InstanceContext | undefined;
@@ -139,7 +171,7 @@ export class Dispatcher {
           ...(lock ? { lease: lock } : {}),
         });
         if (pinned) ctx.prepared = pinned satisfies PreparedData;
-        run = await runChain(ctx, chain as Processor[]);
+        run = await runChain(ctx, chain as Processor[], eventStart);
         status = ctx.status ?? 'skipped';
         reason = ctx.status ? ctx.reason : 'no processor produced an outcome';
       }
@@ -164,9 +196,11 @@ export class Dispatcher {
       userId: params.userId,
       template: templateName,
       startedAt,
+      offsetMs,
       durationMs: elapsedMs(started),
       status,
       ...(reason === undefined ? {} : { reason }),
+      ...(status !== 'failed' && ctx?.reasonCode !== undefined ? { reasonCode: ctx.reasonCode } : {}),
       ...(run.decidedBy ? { decidedBy: run.decidedBy } : {}),
       ...(lock ? { lock: { fence: lock.fence } } : {}),
       ...(this.dryRun ? { dryRun: true } : {}),
@@ -183,7 +217,7 @@ export class Dispatcher {
         : this.#deps.traces.append(trace).catch((error: unknown) => observer?.bookkeepingFailed?.('trace-append', error)),
     ]);
     try {
-      observer?.chainFinished(trace, fault);
+      observer?.chainFinished(trace, fault, outcome);
     } catch {
       // An observer (metrics, logs) must never turn a finished chain into a failure.
     }

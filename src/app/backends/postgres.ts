@@ -44,6 +44,7 @@ export async function postgresRecords(options: PostgresRecordsOptions, logger: L
     deadLetters: postgres.deadLetters,
     templateStore: postgres.templates,
     changeLog: postgres.changeLog,
+    outcomes: postgres.outcomes,
     changeFeed: postgres.changeFeed,
     close: () => postgres.close(),
   };

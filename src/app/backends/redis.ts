@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { createRedisAdapters } from '../../infra/redis/redis-adapters.js';
 import { RedisEventFingerprints } from '../../infra/redis/redis-event-fingerprints.js';
 import { RedisNonceStore } from '../../infra/redis/redis-nonce-store.js';
+import { RedisRecentEvents } from '../../infra/redis/redis-recent-events.js';
 import { RedisSoldOutMarks } from '../../infra/redis/redis-sold-out-marks.js';
 import { retrying } from '../../service/retry.js';
 import type { StateBackend } from './backends.js';
@@ -21,6 +22,7 @@ export function redisState(url: string, namespace: string, logger: Logger | unde
     locks: redis.locks,
     behaviors: retrying(redis.behaviors),
     traces: redis.traces,
+    recentEvents: new RedisRecentEvents(redis.redis, { prefix }),
     changeFeed: redis.changeFeed,
     eventFingerprints: retrying(new RedisEventFingerprints(redis.redis, { prefix })),
     soldOutMarks: new RedisSoldOutMarks(redis.redis, { prefix }),

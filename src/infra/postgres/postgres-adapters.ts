@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { ActivityRepository } from '../../domain/ports/activity-repository.js';
 import type { ChangeLog } from '../../domain/ports/change-log.js';
 import type { DeadLetterStore } from '../../domain/ports/dead-letter-store.js';
+import type { OutcomeLog } from '../../domain/ports/outcome-log.js';
 import type { RightsLedger } from '../../domain/ports/rights-ledger.js';
 import type { TemplateStore } from '../../domain/ports/template-store.js';
 import { migrate, pendingMigrations } from './migrate.js';
@@ -10,6 +11,7 @@ import { PostgresActivityRepository } from './postgres-activity-repository.js';
 import { PostgresChangeFeed } from './postgres-change-feed.js';
 import { PostgresChangeLog } from './postgres-change-log.js';
 import { PostgresDeadLetterStore } from './postgres-dead-letter-store.js';
+import { PostgresOutcomeLog } from './postgres-outcome-log.js';
 import { PostgresRightsLedger } from './postgres-rights-ledger.js';
 import { PostgresTemplateStore } from './postgres-template-store.js';
 import { checkSchemaName, DEFAULT_SCHEMA } from './schema-name.js';
@@ -35,6 +37,8 @@ export interface PostgresAdapters {
   readonly deadLetters: DeadLetterStore;
   readonly templates: TemplateStore;
   readonly changeLog: ChangeLog;
+  /** Outcomes for the stats endpoint, counted per hour (migration 006). */
+  readonly outcomes: OutcomeLog;
   /** LISTEN/NOTIFY on a channel named after the schema; closed with the adapters. */
   readonly changeFeed: PostgresChangeFeed;
   /** Applies pending migrations; returns the names applied now. */
@@ -79,6 +83,7 @@ export async function createPostgresAdapters(options: PostgresAdapterOptions): P
     deadLetters: new PostgresDeadLetterStore(runner),
     templates: new PostgresTemplateStore(runner),
     changeLog: new PostgresChangeLog(runner),
+    outcomes: new PostgresOutcomeLog(runner, schema),
     changeFeed,
     migrate: () => migrate(runner, schema),
     pending: () => pendingMigrations(runner, schema),
