@@ -18,7 +18,12 @@ afterEach(async () => {
 /** A clock the test moves: issuance and expiry are evaluated against it. */
 function movableClock(startMs: number) {
   let nowMs = startMs;
-  return { nowMs: () => nowMs, advance: (ms: number) => void (nowMs += ms) };
+  return {
+    nowMs: () => nowMs,
+    advance(ms: number) {
+      nowMs += ms;
+    },
+  };
 }
 
 async function prepare(running: RunningApi, userId: string): Promise<void> {
