@@ -13,7 +13,12 @@ function total(rows: readonly HourlyOutcomeCount[], where: Partial<HourlyOutcome
     .reduce((sum, row) => sum + row.count, 0);
 }
 
-function issued(activityId: string, version: string, atMs: number, expiresAtMs = atMs + 2 * HOUR): Extract<OutcomeRecord, { kind: 'issued' }> {
+function issued(
+  activityId: string,
+  version: string,
+  atMs: number,
+  expiresAtMs = atMs + 2 * HOUR,
+): Extract<OutcomeRecord, { kind: 'issued' }> {
   return { kind: 'issued', activityId, templateId: 'promo', version, atMs, assetId: randomUUID(), expiresAtMs };
 }
 
