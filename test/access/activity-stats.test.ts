@@ -116,3 +116,23 @@ describe.each(BACKENDS)('GET /v1/activities/:id/stats on $name', ({ env, records
     expect((await running.get('/v1/activities/no-such/stats')).status).toBe(404);
   });
 });
+
+describe('stats shared by processes on one PostgreSQL schema', () => {
+  it("one process answers with another's outcomes once that process has appended them (within a second)", async () => {
+    const backends = realBackendsEnv('stats_shared');
+    cleanUp = backends.cleanUp;
+    const clicker = await startApi({ env: backends.env });
+    api = clicker;
+    const reader = await startApi({ env: backends.env });
+    try {
+      await prepare(clicker, 'u1');
+      expect((await click(clicker, 'u1', 'shared-1')).body.outcomes[0].status).toBe('issued');
+      expect((await click(clicker, 'nobody', 'shared-2')).body.outcomes[0].status).toBe('rejected');
+      await expect
+        .poll(async () => (await reader.get('/v1/activities/act-1001/stats')).body.totals, { timeout: 10_000 })
+        .toMatchObject({ issued: 1, rejected: { no_prepared_offer: 1 } });
+    } finally {
+      await reader.close();
+    }
+  });
+});
