@@ -1,6 +1,8 @@
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { Outcome } from '../domain/outcome.js';
+import { parseTemplateRef } from '../domain/template-ref.js';
 import type { ChainTrace } from '../domain/trace.js';
-import type { DispatchObserver } from '../service/dispatcher.js';
+import type { Bookkeeping, DispatchObserver } from '../service/dispatcher.js';
 
 /** Prometheus metrics of one process; `GET /metrics` renders `registry`. */
 export class Metrics implements DispatchObserver {
@@ -9,6 +11,16 @@ export class Metrics implements DispatchObserver {
     name: 'strategy_center_outcomes_total',
     help: 'Activity outcomes by channel, activity and status',
     labelNames: ['channel', 'activity', 'status'] as const,
+    registers: [this.registry],
+  });
+  /**
+   * Labels are bounded by configuration (activities, template versions) and the six statuses:
+   * never a user, event or asset id.
+   */
+  readonly activityOutcomes = new Counter({
+    name: 'strategy_center_activity_outcomes_total',
+    help: 'Activity outcomes by activity, template, template version and status',
+    labelNames: ['activity', 'template', 'version', 'status'] as const,
     registers: [this.registry],
   });
   readonly chainSeconds = new Histogram({
@@ -49,12 +61,19 @@ export class Metrics implements DispatchObserver {
     registers: [this.registry],
   });
 
-  bookkeepingFailed(what: 'lock-release' | 'trace-append'): void {
+  bookkeepingFailed(what: Bookkeeping): void {
     this.bookkeepingFailures.inc({ what });
   }
 
-  chainFinished(trace: ChainTrace): void {
+  chainFinished(trace: ChainTrace, _fault?: unknown, outcome?: Outcome): void {
     this.outcomes.inc({ channel: trace.channelCode, activity: trace.activityId, status: trace.status });
+    const ref = parseTemplateRef(trace.template);
+    this.activityOutcomes.inc({
+      activity: trace.activityId,
+      template: ref?.id ?? trace.template,
+      version: ref?.version ?? '',
+      status: outcome?.status ?? trace.status,
+    });
     this.chainSeconds.observe({ channel: trace.channelCode }, trace.durationMs / 1000);
   }
 }

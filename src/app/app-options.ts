@@ -9,6 +9,7 @@ import type { Broker, RawQueue } from '../domain/ports/broker.js';
 import type { ChangeLog } from '../domain/ports/change-log.js';
 import type { Clock } from '../domain/ports/clock.js';
 import type { DeadLetter, DeadLetterStore } from '../domain/ports/dead-letter-store.js';
+import type { RecentEventLog } from '../domain/ports/recent-events.js';
 import type { RightsLedger } from '../domain/ports/rights-ledger.js';
 import type { TraceStore } from '../domain/ports/trace-store.js';
 import type { Processor } from '../domain/processor.js';
@@ -23,6 +24,8 @@ import type { EventIdentity } from '../service/event-identity.js';
 import type { Explainer } from '../service/explain.js';
 import type { LockOptions } from '../service/instance-lock.js';
 import type { LiveConfig } from '../service/live-config.js';
+import type { OutcomeRecorder } from '../service/outcome-recorder.js';
+import type { OutcomeStats } from '../service/outcome-stats.js';
 import type { ProcessorRegistry } from '../service/processor-registry.js';
 import type { TemplateAdmin } from '../service/template-admin.js';
 import type { TemplateRegistry } from '../service/template-registry.js';
@@ -77,6 +80,12 @@ export interface App {
   readonly processors: ProcessorRegistry;
   readonly ledger: RightsLedger;
   readonly traces: TraceStore;
+  /** The live view's list of handled events. */
+  readonly recentEvents: RecentEventLog;
+  /** Outcomes recorded off the issuance path, for the stats. */
+  readonly outcomeRecorder: OutcomeRecorder;
+  /** `GET /v1/activities/:id/stats`. */
+  readonly stats: OutcomeStats;
   readonly deadLetters: DeadLetterStore;
   readonly deadLetterReplay: DeadLetterReplay;
   readonly broker: Broker;

@@ -24,6 +24,8 @@ import { EventIdentity } from '../service/event-identity.js';
 import { Explainer } from '../service/explain.js';
 import { InstanceLocks } from '../service/instance-lock.js';
 import { DEFAULT_LEDGER_CONCURRENCY, DEFAULT_SOLD_OUT_TTL_MS, gatedLedger } from '../service/issuance-gates.js';
+import { OutcomeRecorder } from '../service/outcome-recorder.js';
+import { OutcomeStats } from '../service/outcome-stats.js';
 import { ProcessorRegistry } from '../service/processor-registry.js';
 import { TemplateRegistry } from '../service/template-registry.js';
 import { tracedLedger } from '../service/traced-ledger.js';
@@ -101,6 +103,17 @@ export async function createApp(options: AppOptions): Promise<App> {
   }
 
   const metrics = new Metrics();
+  const outcomeRecorder = new OutcomeRecorder(backends.outcomes, {
+    onError: (what, error) => logger?.warn({ err: error }, `outcome log ${what} failed; the stats will catch up`),
+  });
+  outcomeRecorder.start();
+  const observer: DispatchObserver = {
+    chainFinished(trace, fault, outcome) {
+      metrics.chainFinished(trace, fault, outcome);
+      outcomeRecorder.chainFinished(trace, outcome);
+    },
+    bookkeepingFailed: (what) => metrics.bookkeepingFailed(what),
+  };
   const dispatcherDeps = {
     activities: backends.activities,
     templates,
@@ -111,7 +124,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     clicks: backends.clicks,
     clock,
   };
-  const dispatcher = new Dispatcher({ ...dispatcherDeps, observer: loggedFaults(metrics, logger) });
+  const dispatcher = new Dispatcher({ ...dispatcherDeps, observer, recentEvents: backends.recentEvents });
   // Dry runs use the same processors on ports that read for real and simulate every write.
   const dryRunProcessors = processorRegistry(
     { ...processorDeps, instances: simulatedInstanceStore(processorDeps.instances), ledger: simulatedLedger(processorDeps.ledger) },
@@ -168,7 +181,21 @@ export async function createApp(options: AppOptions): Promise<App> {
     dryRunDispatcher,
     eventIdentity,
     intake,
-    rights: new UserRights({ instances: processorDeps.instances, ledger: processorDeps.ledger, clock }),
+    rights: new UserRights({
+      instances: processorDeps.instances,
+      ledger: processorDeps.ledger,
+      clock,
+      onRedeemed: (asset, atMs) => outcomeRecorder.redeemed(asset, atMs),
+    }),
+    recentEvents: backends.recentEvents,
+    outcomeRecorder,
+    stats: new OutcomeStats({
+      activities: backends.activities,
+      outcomes: backends.outcomes,
+      ledger: backends.ledger,
+      clock,
+      flush: () => outcomeRecorder.flush(),
+    }),
     explainer: new Explainer({ traces: backends.traces, ledger: backends.ledger, instances: backends.instances, clock }),
     admin,
     templateAdmin,
@@ -193,6 +220,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     async close() {
       await liveConfig.close();
       await consumers.close();
+      await outcomeRecorder.close();
       await backends.close();
     },
   };

@@ -59,6 +59,7 @@ export class InstanceContext<Ext extends object = object> {
 
   #status: OutcomeStatus | undefined;
   #reason: string | undefined;
+  #reasonCode: string | undefined;
   #stopped = false;
   #notes: Record<string, unknown> | undefined;
 
@@ -97,6 +98,11 @@ export class InstanceContext<Ext extends object = object> {
     return this.#reason;
   }
 
+  /** A short, stable code for the reason (`out_of_stock`): what analytics group by, unlike the text. */
+  get reasonCode(): string | undefined {
+    return this.#reasonCode;
+  }
+
   get stopped(): boolean {
     return this.#stopped;
   }
@@ -124,14 +130,15 @@ export class InstanceContext<Ext extends object = object> {
   }
 
   /** Records the outcome so far; the chain goes on. */
-  settle(status: OutcomeStatus, reason?: string): void {
+  settle(status: OutcomeStatus, reason?: string, reasonCode?: string): void {
     this.#status = status;
     this.#reason = reason;
+    this.#reasonCode = reasonCode;
   }
 
   /** Records the outcome and ends the chain after the current processor. */
-  stop(status: OutcomeStatus, reason?: string): void {
-    this.settle(status, reason);
+  stop(status: OutcomeStatus, reason?: string, reasonCode?: string): void {
+    this.settle(status, reason, reasonCode);
     this.#stopped = true;
   }
 }

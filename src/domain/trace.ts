@@ -5,6 +5,9 @@ export interface TraceStep {
   readonly processor: string;
   readonly status: StepStatus;
   readonly durationMs: number;
+  /** When the step began (ISO), and how long after the event began, for a waterfall of steps. */
+  readonly startedAt?: string;
+  readonly offsetMs?: number;
   readonly reason?: string;
   readonly error?: { readonly code: string; readonly message: string };
   /** The inputs the processor decided on (rule verdicts, stock, assets held), for "why" questions. */
@@ -19,9 +22,13 @@ export interface ChainTrace {
   readonly userId: string;
   readonly template: string;
   readonly startedAt: string;
+  /** How long after the event began this chain began (chains of one event run side by side). */
+  readonly offsetMs?: number;
   readonly durationMs: number;
   readonly status: string;
   readonly reason?: string;
+  /** A short, stable code for the reason (domain/reason-codes.ts), when the deciding processor gave one. */
+  readonly reasonCode?: string;
   /** The processor that set the final status (or the cap, when a cap refused the event before the chain). */
   readonly decidedBy?: string;
   /** The frequency cap that decided, by its config field: `limits.clicksPerUser` or `benefit.perUserPer`. */

@@ -1,4 +1,5 @@
 import type { Processor } from '../domain/processor.js';
+import { REASON_CODES } from '../domain/reason-codes.js';
 import type { ProcessorDeps } from './processor-deps.js';
 
 /** A resource-position event needs the user's prepared data; without it there is nothing to offer. */
@@ -13,6 +14,7 @@ export function checkEvent(deps: Pick<ProcessorDeps, 'instances'>): Processor {
         return ctx.stop(
           'rejected',
           `no prepared offer for user ${ctx.userId} in ${ctx.activity.id} yet: its behavior rule has not fired, or the prepared data expired`,
+          REASON_CODES.noPreparedOffer,
         );
       }
       ctx.prepared = prepared;

@@ -1,4 +1,5 @@
 import type { Processor } from '../domain/processor.js';
+import { REASON_CODES } from '../domain/reason-codes.js';
 import { discountedCents, type ItemOffer } from './item-offer.js';
 import type { ProcessorDeps } from './processor-deps.js';
 
@@ -14,9 +15,11 @@ export function prepareItemPromotion(deps: Pick<ProcessorDeps, 'catalog' | 'reca
     validate: () => true,
     async process(ctx) {
       const viewed = viewedItemIds(ctx.params.payload);
-      if (viewed.length === 0) return ctx.stop('rejected', 'the behavior payload names no viewed items (payload.itemIds)');
+      if (viewed.length === 0)
+        return ctx.stop('rejected', 'the behavior payload names no viewed items (payload.itemIds)', REASON_CODES.noViewedItems);
       const items = await deps.catalog.getItems([...new Set(viewed)]);
-      if (items.length === 0) return ctx.stop('rejected', `none of the viewed items is in the catalog: ${viewed.join(', ')}`);
+      if (items.length === 0)
+        return ctx.stop('rejected', `none of the viewed items is in the catalog: ${viewed.join(', ')}`, REASON_CODES.itemsNotInCatalog);
       const views = new Map<string, number>();
       for (const id of viewed) views.set(id, (views.get(id) ?? 0) + 1);
       const [item] = [...items].sort((a, b) => (views.get(b.id) ?? 0) - (views.get(a.id) ?? 0) || b.priceCents - a.priceCents);

@@ -1,5 +1,6 @@
 import { isUsable } from '../domain/asset.js';
 import type { Processor } from '../domain/processor.js';
+import { REASON_CODES } from '../domain/reason-codes.js';
 import type { ProcessorDeps } from './processor-deps.js';
 
 /**
@@ -29,15 +30,15 @@ export function queryAsset(deps: Pick<ProcessorDeps, 'ledger'>): Processor {
       const caused = assets.find((asset) => asset.eventId === ctx.params.eventId);
       if (caused) {
         ctx.asset = caused;
-        return ctx.settle('issued', ANSWERED_BEFORE);
+        return ctx.settle('issued', ANSWERED_BEFORE, REASON_CODES.answeredBefore);
       }
       const usable = assets.find((asset) => isUsable(asset, ctx.nowMs));
       if (usable) {
         ctx.asset = usable;
-        return ctx.settle('existing', ALREADY_HOLDS);
+        return ctx.settle('existing', ALREADY_HOLDS, REASON_CODES.alreadyHolds);
       }
       if (assets.length >= perUser) {
-        return ctx.stop('rejected', limitReached(assets.length, perUser));
+        return ctx.stop('rejected', limitReached(assets.length, perUser), REASON_CODES.perUserLimit);
       }
     },
   };

@@ -1,5 +1,6 @@
 import type { EventRule } from '../domain/activity.js';
 import type { Processor } from '../domain/processor.js';
+import { REASON_CODES } from '../domain/reason-codes.js';
 
 /** Checks the activity's event rules against the event payload; the first that fails rejects. */
 export function ruleCheck(): Processor {
@@ -14,7 +15,11 @@ export function ruleCheck(): Processor {
         verdicts.push({ rule: `payload.${rule.path} ${describe(rule)}`, actual: actual ?? null, passed });
         if (!passed) {
           ctx.note({ verdicts });
-          return ctx.stop('rejected', `rule failed: payload.${rule.path} ${describe(rule)} (got ${JSON.stringify(actual) ?? 'nothing'})`);
+          return ctx.stop(
+            'rejected',
+            `rule failed: payload.${rule.path} ${describe(rule)} (got ${JSON.stringify(actual) ?? 'nothing'})`,
+            REASON_CODES.ruleFailed,
+          );
         }
       }
       ctx.note({ verdicts });

@@ -4,6 +4,7 @@ import { issuanceKey, nextRound } from '../domain/idempotency-key.js';
 import type { InstanceContext } from '../domain/instance-context.js';
 import type { IssueResult, NextIssueResult } from '../domain/ports/rights-ledger.js';
 import type { Processor } from '../domain/processor.js';
+import { REASON_CODES } from '../domain/reason-codes.js';
 import type { ProcessorDeps } from './processor-deps.js';
 import { ALREADY_HOLDS, ANSWERED_BEFORE, limitReached } from './query-asset.js';
 
@@ -56,12 +57,12 @@ function settleNext(ctx: InstanceContext, result: NextIssueResult) {
   switch (result.kind) {
     case 'caused':
       ctx.asset = result.asset;
-      return ctx.settle('issued', ANSWERED_BEFORE);
+      return ctx.settle('issued', ANSWERED_BEFORE, REASON_CODES.answeredBefore);
     case 'held':
       ctx.asset = result.asset;
-      return ctx.settle('existing', ALREADY_HOLDS);
+      return ctx.settle('existing', ALREADY_HOLDS, REASON_CODES.alreadyHolds);
     case 'limit_reached':
-      return ctx.stop('rejected', limitReached(result.held, benefit.perUser));
+      return ctx.stop('rejected', limitReached(result.held, benefit.perUser), REASON_CODES.perUserLimit);
     default:
       return settleIssue(ctx, result);
   }
@@ -76,15 +77,19 @@ function settleIssue(ctx: InstanceContext, result: IssueResult) {
     case 'existing':
     case 'held':
       ctx.asset = result.asset;
-      if (result.asset.eventId === ctx.params.eventId) return ctx.settle('issued', ANSWERED_BEFORE);
-      return ctx.settle('existing', 'a concurrent request issued the asset for this round');
+      if (result.asset.eventId === ctx.params.eventId) return ctx.settle('issued', ANSWERED_BEFORE, REASON_CODES.answeredBefore);
+      return ctx.settle('existing', 'a concurrent request issued the asset for this round', REASON_CODES.concurrentRound);
     case 'out_of_stock':
-      return ctx.stop('rejected', `out of stock: pool ${benefit.pool} is empty`);
+      return ctx.stop('rejected', `out of stock: pool ${benefit.pool} is empty`, REASON_CODES.outOfStock);
     case 'limit_reached':
-      return ctx.stop('rejected', limitReached(result.held, benefit.perUser));
+      return ctx.stop('rejected', limitReached(result.held, benefit.perUser), REASON_CODES.perUserLimit);
     case 'period_limit_reached':
       ctx.note({ cap: PER_USER_PER_CAP, issuedInPeriod: result.issuedInPeriod, periodStart: result.periodStart });
-      return ctx.stop('rejected', periodCapReached(ctx.activity.benefit.perUserPer, result.issuedInPeriod, result.periodStart));
+      return ctx.stop(
+        'rejected',
+        periodCapReached(ctx.activity.benefit.perUserPer, result.issuedInPeriod, result.periodStart),
+        REASON_CODES.periodLimit,
+      );
   }
 }
 

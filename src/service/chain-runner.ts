@@ -9,16 +9,30 @@ import { inSpan, type Span, tracingEnabled } from './tracing.js';
  * `validate` is false is skipped and the chain goes on; `ctx.stop` ends it after that processor;
  * a throw is a fault that fails the instance (and is traced) but never escapes.
  */
-export async function runChain(ctx: InstanceContext, chain: readonly Processor[]): Promise<ChainRun> {
+export async function runChain(
+  ctx: InstanceContext,
+  chain: readonly Processor[],
+  eventStart: EventStart = eventStartNow(),
+): Promise<ChainRun> {
   const run: ChainRun = {};
   for (const [index, processor] of chain.entries()) {
     ctx.upcoming = chain.slice(index + 1).map((next) => next.name);
     const started = performance.now();
+    const offsetMs = elapsedMs(eventStart.perfMs, started);
+    const startedAt = new Date(eventStart.wallMs + offsetMs).toISOString();
     const statusBefore = ctx.status;
     const reasonBefore = ctx.reason;
     const step = (status: TraceStep['status'], extra: Partial<TraceStep> = {}) => {
       const notes = ctx.takeNotes();
-      ctx.steps.push({ processor: processor.name, status, durationMs: elapsedMs(started), ...extra, ...(notes ? { notes } : {}) });
+      ctx.steps.push({
+        processor: processor.name,
+        status,
+        durationMs: elapsedMs(started),
+        startedAt,
+        offsetMs,
+        ...extra,
+        ...(notes ? { notes } : {}),
+      });
       if (ctx.status !== statusBefore || ctx.reason !== reasonBefore || status === 'stopped' || status === 'failed') {
         run.decidedBy = processor.name;
       }
@@ -72,7 +86,20 @@ export class ChainFault extends Error {
   }
 }
 
-/** Milliseconds since `startedAt` (a `performance.now()`), to the microsecond. */
-export function elapsedMs(startedAt: number): number {
-  return Math.round((performance.now() - startedAt) * 1000) / 1000;
+/** Milliseconds from `startedAt` (a `performance.now()`) to `until` (default now), to the microsecond. */
+export function elapsedMs(startedAt: number, until: number = performance.now()): number {
+  return Math.round((until - startedAt) * 1000) / 1000;
+}
+
+/**
+ * When the event began, on both clocks: offsets come from the monotonic one (immune to clock
+ * steps), wall times are the wall start plus the offset, so the steps of one event line up.
+ */
+export interface EventStart {
+  readonly perfMs: number;
+  readonly wallMs: number;
+}
+
+export function eventStartNow(): EventStart {
+  return { perfMs: performance.now(), wallMs: Date.now() };
 }

@@ -2,18 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { noChainForChannel } from '../config/declaration-checks.js';
 import { type Activity, isLive } from '../domain/activity.js';
 import { formatDurationMs } from '../domain/duration.js';
+import { eventStatus } from '../domain/event-status.js';
 import { type ExecutionParams, InstanceContext, type PreparedData } from '../domain/instance-context.js';
 import type { Outcome, OutcomeStatus } from '../domain/outcome.js';
 import type { ActivityRepository } from '../domain/ports/activity-repository.js';
 import type { ClickCounter } from '../domain/ports/click-counter.js';
 import type { Clock } from '../domain/ports/clock.js';
 import type { InstanceStore } from '../domain/ports/instance-store.js';
+import type { RecentEventLog } from '../domain/ports/recent-events.js';
 import type { TraceStore } from '../domain/ports/trace-store.js';
 import type { Processor } from '../domain/processor.js';
+import { REASON_CODES } from '../domain/reason-codes.js';
 import { templateForInstance } from '../domain/rollout.js';
 import { formatTemplateRef } from '../domain/template-ref.js';
 import type { ChainTrace } from '../domain/trace.js';
-import { ChainFault, type ChainRun, elapsedMs, runChain } from './chain-runner.js';
+import { ChainFault, type ChainRun, type EventStart, elapsedMs, eventStartNow, runChain } from './chain-runner.js';
 import type { HeldLock, InstanceLocks } from './instance-lock.js';
 import type { ProcessorRegistry } from './processor-registry.js';
 import type { TemplateRegistry } from './template-registry.js';
@@ -47,11 +50,13 @@ export interface DispatchResult {
   readonly traces: readonly ChainTrace[];
 }
 
+export type Bookkeeping = 'lock-release' | 'trace-append' | 'recent-event';
+
 /** Told of every finished chain; metrics and logs hang off it, the dispatcher knows neither. */
 export interface DispatchObserver {
-  chainFinished(trace: ChainTrace, fault: unknown): void;
+  chainFinished(trace: ChainTrace, fault: unknown, outcome: Outcome): void;
   /** Releasing the lock or keeping the trace failed after the outcome was decided. */
-  bookkeepingFailed?(what: 'lock-release' | 'trace-append', error: unknown): void;
+  bookkeepingFailed?(what: Bookkeeping, error: unknown): void;
 }
 
 export interface DispatcherDeps {
@@ -62,6 +67,8 @@ export interface DispatcherDeps {
   /** Read to find the version an instance is pinned to during a rollout. */
   readonly instances: InstanceStore;
   readonly traces: TraceStore;
+  /** Told of each handled event once its traces are kept, for the live view. */
+  readonly recentEvents?: RecentEventLog;
   readonly clock: Clock;
   /** Counts clicks against activities' `limits.clicksPerUser`; without it, no click cap is checked. */
   readonly clicks?: ClickCounter;
@@ -90,6 +97,7 @@ export class Dispatcher {
   }
 
   async dispatch(event: ChannelEvent, options: DispatchOptions = {}): Promise<DispatchResult> {
+    const eventStart = eventStartNow();
     const nowMs = options.nowMs ?? this.#deps.clock.nowMs();
     const params: ExecutionParams = {
       userId: event.userId,
@@ -105,12 +113,13 @@ export class Dispatcher {
     const runs = await Promise.all(
       live.map((activity) =>
         tracingEnabled()
-          ? inSpan(`chain ${activity.id}`, (span) => this.#runInstance(activity, params, click, span), {
+          ? inSpan(`chain ${activity.id}`, (span) => this.#runInstance(activity, params, eventStart, click, span), {
               attributes: { 'activity.id': activity.id, 'channel.code': params.channelCode, 'event.id': params.eventId },
             })
-          : this.#runInstance(activity, params, click, undefined),
+          : this.#runInstance(activity, params, eventStart, click, undefined),
       ),
     );
+    this.#listRecent(params, eventStart, runs);
     return {
       eventId: params.eventId,
       channelCode: params.channelCode,
@@ -119,14 +128,35 @@ export class Dispatcher {
     };
   }
 
+  /** Not awaited: the live view must not add a round trip to the answer; a failure is reported. */
+  #listRecent(params: ExecutionParams, eventStart: EventStart, runs: readonly { outcome: Outcome }[]): void {
+    const { recentEvents, observer } = this.#deps;
+    if (this.dryRun || !recentEvents) return;
+    const outcomes = runs.map(({ outcome }) => ({ activityId: outcome.activityId, status: outcome.status }));
+    recentEvents
+      .append({
+        eventId: params.eventId,
+        channelCode: params.channelCode,
+        userId: params.userId,
+        activityIds: outcomes.map((outcome) => outcome.activityId),
+        status: eventStatus(outcomes.map((outcome) => outcome.status)),
+        outcomes,
+        receivedAt: new Date(eventStart.wallMs).toISOString(),
+        durationMs: elapsedMs(eventStart.perfMs),
+      })
+      .catch((error: unknown) => observer?.bookkeepingFailed?.('recent-event', error));
+  }
+
   async #runInstance(
     activity: Activity,
     params: ExecutionParams,
+    eventStart: EventStart,
     click: boolean,
     span: ChainSpan | undefined,
   ): Promise<{ outcome: Outcome; trace: ChainTrace }> {
-    const startedAt = new Date().toISOString();
     const started = performance.now();
+    const offsetMs = elapsedMs(eventStart.perfMs, started);
+    const startedAt = new Date(eventStart.wallMs + offsetMs).toISOString();
     let templateName = formatTemplateRef(activity.template);
     let lock: HeldLock | undefined;
     let ctx: InstanceContext | undefined;
@@ -169,7 +199,7 @@ export class Dispatcher {
           ...(lock ? { lease: lock } : {}),
         });
         if (pinned) ctx.prepared = pinned satisfies PreparedData;
-        run = await runChain(ctx, chain as Processor[]);
+        run = await runChain(ctx, chain as Processor[], eventStart);
         status = ctx.status ?? 'skipped';
         reason = ctx.status ? ctx.reason : 'no processor produced an outcome';
       }
@@ -196,9 +226,12 @@ export class Dispatcher {
       userId: params.userId,
       template: templateName,
       startedAt,
+      offsetMs,
       durationMs: elapsedMs(started),
       status,
       ...(reason === undefined ? {} : { reason }),
+      ...(status !== 'failed' && ctx?.reasonCode !== undefined ? { reasonCode: ctx.reasonCode } : {}),
+      ...(cap === CLICKS_PER_USER_CAP ? { reasonCode: REASON_CODES.clickCap } : {}),
       ...(run.decidedBy ? { decidedBy: run.decidedBy } : {}),
       ...(cap === undefined ? {} : { cap, decidedBy: cap }),
       ...(lock ? { lock: { fence: lock.fence } } : {}),
@@ -217,7 +250,7 @@ export class Dispatcher {
         : this.#deps.traces.append(trace).catch((error: unknown) => observer?.bookkeepingFailed?.('trace-append', error)),
     ]);
     try {
-      observer?.chainFinished(trace, fault);
+      observer?.chainFinished(trace, fault, outcome);
     } catch {
       // An observer (metrics, logs) must never turn a finished chain into a failure.
     }

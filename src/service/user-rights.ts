@@ -11,10 +11,19 @@ export class UserRights {
   readonly #ledger: RightsLedger;
   readonly #clock: Clock;
 
-  constructor(deps: { instances: InstanceStore; ledger: RightsLedger; clock: Clock }) {
+  readonly #onRedeemed: (asset: Asset, atMs: number) => void;
+
+  constructor(deps: {
+    instances: InstanceStore;
+    ledger: RightsLedger;
+    clock: Clock;
+    /** Told of each redemption (the outcome analytics); must not throw. */
+    onRedeemed?: (asset: Asset, atMs: number) => void;
+  }) {
     this.#instances = deps.instances;
     this.#ledger = deps.ledger;
     this.#clock = deps.clock;
+    this.#onRedeemed = deps.onRedeemed ?? (() => {});
   }
 
   async instanceOf(activityId: string, userId: string): Promise<{ prepared: PreparedData | null; assets: Asset[] }> {
@@ -32,6 +41,7 @@ export class UserRights {
     const result = await this.#ledger.redeem(assetId, nowMs);
     switch (result.kind) {
       case 'redeemed':
+        this.#onRedeemed(result.asset, nowMs);
         return result.asset;
       case 'not_found':
         throw new NotFoundError('asset', assetId);

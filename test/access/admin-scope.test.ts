@@ -18,6 +18,7 @@ const CLIENT_ROUTES = new Set([
   'GET /v1/activities/:activityId/users/:userId/explain',
   'POST /v1/assets/:assetId/redeem',
   'GET /v1/events/:eventId/trace',
+  'GET /v1/events/recent',
 ]);
 const PUBLIC_ROUTES = new Set(['GET /healthz', 'GET /openapi.json']);
 /** The API reference page and its assets (`/docs`, `/docs/static/*`, `/docs/json`). */
@@ -77,6 +78,7 @@ describe('the admin scope', () => {
       'DELETE /v1/clients/:clientId',
       'GET /metrics',
       'GET /v1/activities',
+      'GET /v1/activities/:activityId/stats',
       'GET /v1/changes',
       'GET /v1/clients',
       'GET /v1/dead-letters',

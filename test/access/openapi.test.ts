@@ -158,6 +158,12 @@ describe('real answers of the sample play', () => {
     check('get', '/v1/events/{eventId}/trace', await send('GET', '/v1/events/never/trace'));
 
     check('get', '/v1/activities', await send('GET', '/v1/activities'));
+    check('get', '/v1/activities/{activityId}/stats', await send('GET', '/v1/activities/act-1001/stats'));
+    check('get', '/v1/activities/{activityId}/stats', await send('GET', '/v1/activities/act-1001/stats?bucket=week'));
+    check('get', '/v1/activities/{activityId}/stats', await send('GET', '/v1/activities/nothing/stats'));
+    await expect.poll(async () => (await send('GET', '/v1/events/recent')).body.events.length).toBeGreaterThan(0);
+    check('get', '/v1/events/recent', await send('GET', '/v1/events/recent?channel=home_banner'));
+    check('get', '/v1/events/recent', await send('GET', '/v1/events/recent?limit=0'));
     check('get', '/v1/templates', await send('GET', '/v1/templates'));
     const activity = {
       id: 'act-2002',
@@ -193,6 +199,11 @@ describe('real answers of the sample play', () => {
         'post /v1/behaviors/batch 202',
         'post /v1/behaviors/batch 207',
         'post /v1/behaviors/batch 400',
+        'get /v1/activities/{activityId}/stats 200',
+        'get /v1/activities/{activityId}/stats 400',
+        'get /v1/activities/{activityId}/stats 404',
+        'get /v1/events/recent 200',
+        'get /v1/events/recent 400',
         'put /v1/activities/{activityId} 400',
         'put /v1/templates/{templateId}/{version} 201',
         'put /v1/templates/{templateId}/{version} 200',

@@ -1,12 +1,14 @@
 import type { ActivityRepository } from '../../domain/ports/activity-repository.js';
 import type { ChangeLog } from '../../domain/ports/change-log.js';
 import type { DeadLetterStore } from '../../domain/ports/dead-letter-store.js';
+import type { RecentEventLog } from '../../domain/ports/recent-events.js';
 import type { TraceStore } from '../../domain/ports/trace-store.js';
 import type { ActivityAdmin } from '../../service/activity-admin.js';
 import type { ChannelEvents } from '../../service/channel-events.js';
 import type { ClientAdmin } from '../../service/client-admin.js';
 import type { DeadLetterReplay } from '../../service/dead-letter-replay.js';
 import type { Explainer } from '../../service/explain.js';
+import type { OutcomeStats } from '../../service/outcome-stats.js';
 import type { TemplateAdmin } from '../../service/template-admin.js';
 import type { TemplateRegistry } from '../../service/template-registry.js';
 import type { UserRights } from '../../service/user-rights.js';
@@ -31,6 +33,8 @@ export interface HttpServices {
   readonly clientAdmin: ClientAdmin;
   readonly templates: TemplateRegistry;
   readonly traces: TraceStore;
+  readonly recentEvents: RecentEventLog;
+  readonly stats: OutcomeStats;
   readonly deadLetters: DeadLetterStore;
   readonly deadLetterReplay: DeadLetterReplay;
   readonly changeLog: ChangeLog;

@@ -3,6 +3,7 @@ import { protectAdminScope } from './admin-scope.js';
 import { protectClientScope } from './client-scope.js';
 import type { HttpServices } from './http-services.js';
 import { activityAdminRoutes } from './routes/admin/activities.js';
+import { activityStatsAdminRoutes } from './routes/admin/activity-stats.js';
 import { changeAdminRoutes } from './routes/admin/changes.js';
 import { clientAdminRoutes } from './routes/admin/clients.js';
 import { deadLetterAdminRoutes } from './routes/admin/dead-letters.js';
@@ -41,6 +42,7 @@ export function registerRoutes(http: FastifyInstance, services: HttpServices): v
     protectAdminScope(admin, services.authenticator);
     admin.register(metricsRoutes, options);
     admin.register(activityAdminRoutes, options);
+    admin.register(activityStatsAdminRoutes, options);
     admin.register(templateAdminRoutes, options);
     admin.register(deadLetterAdminRoutes, options);
     admin.register(changeAdminRoutes, options);

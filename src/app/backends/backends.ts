@@ -9,6 +9,8 @@ import type { EventFingerprints } from '../../domain/ports/event-fingerprints.js
 import type { InstanceStore } from '../../domain/ports/instance-store.js';
 import type { LockStore } from '../../domain/ports/lock-store.js';
 import type { NonceStore } from '../../domain/ports/nonce-store.js';
+import type { OutcomeLog } from '../../domain/ports/outcome-log.js';
+import type { RecentEventLog } from '../../domain/ports/recent-events.js';
 import type { RightsLedger } from '../../domain/ports/rights-ledger.js';
 import type { SoldOutMarks } from '../../domain/ports/sold-out-marks.js';
 import type { TemplateStore } from '../../domain/ports/template-store.js';
@@ -21,6 +23,8 @@ export interface StateBackend {
   readonly locks: LockStore;
   readonly behaviors: BehaviorCounter;
   readonly traces: TraceStore;
+  /** The live view's capped list of handled events. */
+  readonly recentEvents: RecentEventLog;
   /** What each event id was first used with. */
   readonly eventFingerprints: EventFingerprints;
   /** Sold-out hints of the benefit pools: shared through Redis with REDIS_URL, else this process's own. */
@@ -46,6 +50,8 @@ export interface RecordsBackend {
   readonly changeLog: ChangeLog;
   /** Clients declared through the admin API. */
   readonly clientStore: ApiClientStore;
+  /** Outcomes counted per hour for the stats endpoint. */
+  readonly outcomes: OutcomeLog;
   /** PostgreSQL LISTEN/NOTIFY; absent in memory. */
   readonly changeFeed?: ChangeFeed;
   close(): Promise<void>;

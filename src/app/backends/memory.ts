@@ -10,6 +10,8 @@ import { MemoryEventFingerprints } from '../../infra/memory/memory-event-fingerp
 import { MemoryInstanceStore } from '../../infra/memory/memory-instance-store.js';
 import { MemoryLockStore } from '../../infra/memory/memory-lock-store.js';
 import { MemoryNonceStore } from '../../infra/memory/memory-nonce-store.js';
+import { MemoryOutcomeLog } from '../../infra/memory/memory-outcome-log.js';
+import { MemoryRecentEvents } from '../../infra/memory/memory-recent-events.js';
 import { MemoryRightsLedger } from '../../infra/memory/memory-rights-ledger.js';
 import { MemorySoldOutMarks } from '../../infra/memory/memory-sold-out-marks.js';
 import { MemoryTemplateStore } from '../../infra/memory/memory-template-store.js';
@@ -24,6 +26,7 @@ export function memoryState(): StateBackend {
     locks: new MemoryLockStore(),
     behaviors: new MemoryBehaviorCounter(),
     traces: new MemoryTraceStore(),
+    recentEvents: new MemoryRecentEvents(),
     eventFingerprints: new MemoryEventFingerprints(),
     soldOutMarks: new MemorySoldOutMarks(),
     clicks: new MemoryClickCounter(),
@@ -42,6 +45,7 @@ export function memoryRecords(): RecordsBackend {
     templateStore: new MemoryTemplateStore(),
     changeLog: new MemoryChangeLog(),
     clientStore: new MemoryApiClientStore(),
+    outcomes: new MemoryOutcomeLog(),
     close: async () => {},
   };
 }

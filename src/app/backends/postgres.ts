@@ -45,6 +45,7 @@ export async function postgresRecords(options: PostgresRecordsOptions, logger: L
     templateStore: postgres.templates,
     changeLog: postgres.changeLog,
     clientStore: postgres.clients,
+    outcomes: postgres.outcomes,
     changeFeed: postgres.changeFeed,
     close: () => postgres.close(),
   };

@@ -4,6 +4,7 @@ import { RedisClickCounter } from '../../infra/redis/redis-click-counter.js';
 import type { RedisTarget } from '../../infra/redis/redis-connection.js';
 import { RedisEventFingerprints } from '../../infra/redis/redis-event-fingerprints.js';
 import { RedisNonceStore } from '../../infra/redis/redis-nonce-store.js';
+import { RedisRecentEvents } from '../../infra/redis/redis-recent-events.js';
 import { RedisSoldOutMarks } from '../../infra/redis/redis-sold-out-marks.js';
 import { retrying } from '../../service/retry.js';
 import type { StateBackend } from './backends.js';
@@ -24,6 +25,7 @@ export function redisState(target: RedisTarget, namespace: string, logger: Logge
     locks: redis.locks,
     behaviors: retrying(redis.behaviors),
     traces: redis.traces,
+    recentEvents: new RedisRecentEvents(redis.redis, { prefix }),
     changeFeed: redis.changeFeed,
     eventFingerprints: retrying(new RedisEventFingerprints(redis.redis, { prefix })),
     soldOutMarks: new RedisSoldOutMarks(redis.redis, { prefix }),

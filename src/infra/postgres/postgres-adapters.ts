@@ -3,6 +3,7 @@ import type { ActivityRepository } from '../../domain/ports/activity-repository.
 import type { ApiClientStore } from '../../domain/ports/api-client-store.js';
 import type { ChangeLog } from '../../domain/ports/change-log.js';
 import type { DeadLetterStore } from '../../domain/ports/dead-letter-store.js';
+import type { OutcomeLog } from '../../domain/ports/outcome-log.js';
 import type { RightsLedger } from '../../domain/ports/rights-ledger.js';
 import type { TemplateStore } from '../../domain/ports/template-store.js';
 import { migrate, pendingMigrations } from './migrate.js';
@@ -12,6 +13,7 @@ import { PostgresApiClientStore } from './postgres-api-client-store.js';
 import { PostgresChangeFeed } from './postgres-change-feed.js';
 import { PostgresChangeLog } from './postgres-change-log.js';
 import { PostgresDeadLetterStore } from './postgres-dead-letter-store.js';
+import { PostgresOutcomeLog } from './postgres-outcome-log.js';
 import { PostgresRightsLedger } from './postgres-rights-ledger.js';
 import { PostgresTemplateStore } from './postgres-template-store.js';
 import { checkSchemaName, DEFAULT_SCHEMA } from './schema-name.js';
@@ -38,6 +40,8 @@ export interface PostgresAdapters {
   readonly templates: TemplateStore;
   readonly changeLog: ChangeLog;
   readonly clients: ApiClientStore;
+  /** Outcomes for the stats endpoint, counted per hour (migration 006). */
+  readonly outcomes: OutcomeLog;
   /** LISTEN/NOTIFY on a channel named after the schema; closed with the adapters. */
   readonly changeFeed: PostgresChangeFeed;
   /** Applies pending migrations; returns the names applied now. */
@@ -83,6 +87,7 @@ export async function createPostgresAdapters(options: PostgresAdapterOptions): P
     templates: new PostgresTemplateStore(runner),
     changeLog: new PostgresChangeLog(runner),
     clients: new PostgresApiClientStore(runner),
+    outcomes: new PostgresOutcomeLog(runner, schema),
     changeFeed,
     migrate: () => migrate(runner, schema),
     pending: () => pendingMigrations(runner, schema),

@@ -75,6 +75,11 @@ export class RedisKeys {
   recentTraces(): string {
     return `${this.prefix}traces:recent`;
   }
+
+  /** The live view's capped list of handled events; one key, so it needs no hash tag. */
+  recentEvents(): string {
+    return `${this.prefix}events:recent`;
+  }
 }
 
 function instanceTag(instance: InstanceKey): string {

@@ -95,6 +95,14 @@ describe('the front door with auth on', () => {
     expect(redeemed.body).toMatchObject({ id: assetId, status: 'redeemed' });
     const trace = await signedRequest(url, READER, 'GET', '/v1/events/click-1/trace');
     expect(trace.status).toBe(200);
+    const recent = await signedRequest(url, READER, 'GET', '/v1/events/recent?channel=home_banner');
+    expect(recent.status).toBe(200);
+    expect(recent.body.events.map((e: { eventId: string }) => e.eventId)).toContain('click-1');
+    const stats = await signedRequest(url, READER, 'GET', '/v1/activities/act-1001/stats');
+    expect(stats.body.totals).toMatchObject({ issued: 1, redeemed: 1 });
+    const notAReader = await signedRequest(url, WEB, 'GET', '/v1/events/recent');
+    expect(notAReader.body.error).toMatchObject({ code: 'forbidden_scope', message: expect.stringContaining("'traces:read'") });
+    expect((await signedRequest(url, WEB, 'GET', '/v1/activities/act-1001/stats')).status).toBe(403);
   });
 
   it('refuses a scope the client lacks with 403 naming it', async () => {

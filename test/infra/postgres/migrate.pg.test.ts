@@ -51,6 +51,10 @@ describe('PostgreSQL migrations', () => {
         'config_changes',
         'dead_letters',
         'file_applied',
+        'outcome_assets',
+        'outcome_inbox',
+        'outcome_inbox_deltas',
+        'outcome_rollup',
         'schema_migrations',
         'templates',
       ]);
