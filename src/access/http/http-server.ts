@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { InvalidInputError, NotFoundError } from '../../domain/errors.js';
+import { registerConsole } from './console.js';
 import { sendError } from './error-response.js';
 import type { HttpServices } from './http-services.js';
 import { registerOpenApi } from './openapi.js';
@@ -53,6 +54,7 @@ export function buildHttpServer(services: HttpServices, options: HttpServerOptio
   });
 
   registerOpenApi(http, API_VERSION);
+  registerConsole(http);
   registerRoutes(http, services);
   return http;
 }
