@@ -17,7 +17,6 @@ export function formatCount(value: number): string {
 }
 
 const UNIT_MS: [string, number][] = [
-  ['w', 604_800_000],
   ['d', 86_400_000],
   ['h', 3_600_000],
   ['m', 60_000],

@@ -154,16 +154,18 @@ function Outcomes({ activity }: { activity: Activity }) {
   return (
     <section aria-labelledby="outcomes-title">
       <h2 id="outcomes-title">Stock and outcomes</h2>
-      <label>
-        Period{' '}
-        <select value={period} onChange={(event) => setPeriod(event.currentTarget.value as Period)}>
-          {Object.entries(PERIODS).map(([key, { label }]) => (
-            <option key={key} value={key}>
-              {label}
-            </option>
-          ))}
-        </select>
-      </label>
+      <div class="inline-form">
+        <label>
+          Period{' '}
+          <select value={period} onChange={(event) => setPeriod(event.currentTarget.value as Period)}>
+            {Object.entries(PERIODS).map(([key, { label }]) => (
+              <option key={key} value={key}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
       <Show loaded={loaded} what="outcome statistics">
         {(stats) =>
           stats === 'missing' ? (

@@ -29,26 +29,28 @@ export function EventsPage({ eventId }: { eventId?: string }) {
   return (
     <section aria-labelledby="events-title">
       <h1 id="events-title">Live events</h1>
-      <form class="inline-form" onSubmit={(event) => event.preventDefault()}>
-        <label>
-          Channel
-          <input value={channel} onChange={(event) => setChannel(event.currentTarget.value)} placeholder="any" spellcheck={false} />
-        </label>
-        <label>
-          Status
-          <select value={status} onChange={(event) => setStatus(event.currentTarget.value)}>
-            <option value="">any</option>
-            {STATUSES.map((value) => (
-              <option key={value} value={value}>
-                {value}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button type="button" onClick={() => setPaused(!paused)} aria-pressed={paused}>
-          {paused ? 'Resume updates' : 'Pause updates'}
-        </button>
-      </form>
+      {loaded.state !== 'missing' && (
+        <form class="inline-form" onSubmit={(event) => event.preventDefault()}>
+          <label>
+            Channel
+            <input value={channel} onChange={(event) => setChannel(event.currentTarget.value)} placeholder="any" spellcheck={false} />
+          </label>
+          <label>
+            Status
+            <select value={status} onChange={(event) => setStatus(event.currentTarget.value)}>
+              <option value="">any</option>
+              {STATUSES.map((value) => (
+                <option key={value} value={value}>
+                  {value}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="button" onClick={() => setPaused(!paused)} aria-pressed={paused}>
+            {paused ? 'Resume updates' : 'Pause updates'}
+          </button>
+        </form>
+      )}
       <form
         class="inline-form"
         onSubmit={(event) => {
