@@ -69,7 +69,7 @@ describe('the console in a real browser', () => {
     await expect.poll(() => card.textContent()).toContain('item-promotion@3.0');
     if (statsServed) {
       await expect.poll(() => card.getByTestId('outcomes').textContent()).toMatch(/1 issued/);
-      await expect.poll(() => card.getByRole('meter', { name: 'stock remaining' }).getAttribute('aria-valuenow')).toBe('999');
+      await expect.poll(() => card.getByRole('meter', { name: 'stock remaining' }).getAttribute('value')).toBe('999');
     } else {
       // Without the stats route the page says so and still shows the stock it knows.
       await expect.poll(() => page.getByTestId('not-available').textContent()).toContain('not available');
@@ -185,6 +185,103 @@ describe('the console in a real browser', () => {
     await expect.poll(() => answer.textContent()).toContain(ACTIVITY);
     expect(await answer.locator('.waterfall').count()).toBeGreaterThanOrEqual(1);
     await screenshot(page, 'templates-dry-run-1280');
+    await page.context().close();
+  });
+
+  it('draws the analytics contract (stats, recent events, step offsets) as the analytics API answers it', async () => {
+    // The contract of GET /v1/activities/:id/stats, /v1/events/recent and the trace's step offsets,
+    // answered in the browser so the drawing is checked whichever server this branch runs against.
+    const hour = (n: number) => new Date(Date.UTC(2026, 11, 5, n)).toISOString();
+    const stats = {
+      activityId: ACTIVITY,
+      from: hour(0),
+      to: hour(6),
+      bucket: 'hour',
+      totals: { issued: 960, redeemed: 240, expired: 12, rejected: { 'per-user limit reached': 31 }, redemptionRate: 0.25 },
+      versions: [
+        { templateId: 'item-promotion', version: '3.0', issued: 800, redeemed: 220, expired: 10, rejected: 25, redemptionRate: 0.275 },
+        { templateId: 'item-promotion', version: '2.0', issued: 160, redeemed: 20, expired: 2, rejected: 6, redemptionRate: 0.125 },
+      ],
+      stock: { total: 1000, remaining: 40 },
+      series: [0, 1, 2, 3, 4, 5].map((n) => ({ at: hour(n), issued: 160, redeemed: 40 })),
+    };
+    const recent = {
+      events: [
+        {
+          eventId: 'live-1',
+          channelCode: 'home_banner',
+          userId: 'u7',
+          activityIds: [ACTIVITY],
+          status: 'issued',
+          receivedAt: hour(5),
+          durationMs: 4.2,
+        },
+        {
+          eventId: 'live-2',
+          channelCode: 'home_banner',
+          userId: 'u8',
+          activityIds: [ACTIVITY],
+          status: 'rejected',
+          receivedAt: hour(5),
+          durationMs: 1.1,
+        },
+      ],
+    };
+    const trace = {
+      eventId: 'live-1',
+      chains: [
+        {
+          eventId: 'live-1',
+          channelCode: 'home_banner',
+          activityId: ACTIVITY,
+          userId: 'u7',
+          template: 'item-promotion@3.0',
+          startedAt: hour(5),
+          durationMs: 10,
+          status: 'issued',
+          decidedBy: 'send-benefit',
+          steps: [
+            { processor: 'check-event', status: 'ran', durationMs: 2, startedAt: hour(5), offsetMs: 0 },
+            { processor: 'send-benefit', status: 'ran', durationMs: 5, startedAt: hour(5), offsetMs: 4 },
+          ],
+        },
+      ],
+    };
+    const page = await signedInPage(browser, api.url, READ_TOKEN);
+    const recentQueries: string[] = [];
+    await page.route(/\/v1\/activities\/[^/]+\/stats/, (route) => route.fulfill({ json: stats }));
+    await page.route(/\/v1\/events\/recent/, (route) => {
+      recentQueries.push(new URL(route.request().url()).search);
+      return route.fulfill({ json: recent });
+    });
+    await page.route(/\/v1\/events\/live-1\/trace/, (route) => route.fulfill({ json: trace }));
+    await page.reload();
+
+    const card = page.locator(`[data-activity="${ACTIVITY}"]`);
+    await expect.poll(() => card.getByTestId('outcomes').textContent()).toContain('960 issued');
+    expect(await card.textContent()).toContain('low stock');
+    expect(await card.getByRole('meter', { name: 'stock remaining' }).getAttribute('value')).toBe('40');
+    await screenshot(page, 'activities-stats-1280');
+
+    await open(page, `#/activities/${ACTIVITY}`);
+    await page.getByRole('img', { name: /Burn-down/ }).waitFor();
+    expect(await page.locator('.chart .redeemed').count()).toBe(6);
+    expect(await page.getByRole('row', { name: /item-promotion@2\.0/ }).textContent()).toContain('13%');
+    await screenshot(page, 'activity-stats-1280');
+
+    await open(page, '#/events');
+    await page.getByRole('link', { name: 'live-2' }).waitFor();
+    await page.getByLabel('Status').selectOption('rejected');
+    await expect.poll(() => recentQueries.at(-1)).toContain('status=rejected');
+    // Polled every 2 s.
+    const polled = recentQueries.length;
+    await expect.poll(() => recentQueries.length, { timeout: 5_000 }).toBeGreaterThan(polled);
+    await page.getByRole('link', { name: 'live-1' }).click();
+    const steps = page.locator('.waterfall li .span');
+    await expect.poll(() => steps.count()).toBe(2);
+    // The second step starts at 4 of 10 ms: the offsets place it, not the sum of durations.
+    expect(await steps.nth(1).evaluate((element) => (element as HTMLElement).style.left)).toBe('40%');
+    await screenshot(page, 'events-live-1280');
     await page.context().close();
   });
 

@@ -26,25 +26,35 @@ const H = 220;
 const PAD = { left: 52, right: 12, top: 12, bottom: 34 };
 
 /**
- * The burn-down: stock left after each bucket (from the cumulative issuance) and, under it,
- * redemptions per bucket. Drawn by hand: one path and a few ticks need no chart library.
+ * The burn-down: stock left at the end of each bucket and, under it, redemptions per bucket. The
+ * stock at the start of the period is what is left now plus what the period issued. Drawn by
+ * hand: one path, some bars and a few ticks need no chart library.
  */
-export function BurnDown({ series, total }: { series: { at: string; issued: number; redeemed: number }[]; total: number | null }) {
+export function BurnDown({
+  series,
+  stock,
+}: {
+  series: { at: string; issued: number; redeemed: number }[];
+  stock: { total: number; remaining: number } | null;
+}) {
   if (series.length === 0) return <p class="muted">Nothing issued in this period.</p>;
+  const issuedInPeriod = series.reduce((sum, bucket) => sum + bucket.issued, 0);
+  // Without stock figures the line counts up what was issued instead.
+  const start = stock === null ? 0 : stock.remaining + issuedInPeriod;
   let issuedSoFar = 0;
-  const points = series.map((bucket) => {
+  const levels = [start];
+  for (const bucket of series) {
     issuedSoFar += bucket.issued;
-    return { at: Date.parse(bucket.at), left: total === null ? issuedSoFar : total - issuedSoFar, redeemed: bucket.redeemed };
-  });
-  const first = points[0]!.at;
-  const last = points[points.length - 1]!.at;
-  const top = Math.max(1, total ?? 0, ...points.map((point) => Math.max(point.left, point.redeemed)));
-  const x = (at: number) => PAD.left + (last === first ? 0.5 : (at - first) / (last - first)) * (W - PAD.left - PAD.right);
+    levels.push(stock === null ? issuedSoFar : start - issuedSoFar);
+  }
+  const top = Math.max(1, stock?.total ?? 0, ...levels, ...series.map((bucket) => bucket.redeemed));
+  const step = (W - PAD.left - PAD.right) / series.length;
+  const x = (edge: number) => PAD.left + edge * step;
   const y = (value: number) => PAD.top + (1 - value / top) * (H - PAD.top - PAD.bottom);
-  const line = points.map((point, index) => `${index === 0 ? 'M' : 'L'}${x(point.at).toFixed(1)},${y(point.left).toFixed(1)}`).join(' ');
-  const barWidth = Math.max(2, ((W - PAD.left - PAD.right) / points.length) * 0.5);
+  const line = levels.map((level, edge) => `${edge === 0 ? 'M' : 'L'}${x(edge).toFixed(1)},${y(level).toFixed(1)}`).join(' ');
+  const barWidth = Math.max(1, step * 0.6);
   const ticks = [0, 0.5, 1].map((share) => Math.round(top * share));
-  const label = total === null ? 'issued so far' : 'stock left';
+  const label = stock === null ? 'issued so far' : 'stock left';
   return (
     <figure class="chart">
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Burn-down: ${label} per bucket, and redemptions`}>
@@ -56,22 +66,26 @@ export function BurnDown({ series, total }: { series: { at: string; issued: numb
             </text>
           </g>
         ))}
-        {points.map((point) => (
+        {series.map((bucket, index) => (
           <rect
-            key={point.at}
+            key={bucket.at}
             class="redeemed"
-            x={x(point.at) - barWidth / 2}
-            y={y(point.redeemed)}
+            x={x(index + 0.5) - barWidth / 2}
+            y={y(bucket.redeemed)}
             width={barWidth}
-            height={Math.max(0, H - PAD.bottom - y(point.redeemed))}
-          />
+            height={Math.max(0, H - PAD.bottom - y(bucket.redeemed))}
+          >
+            <title>
+              {formatTime(bucket.at)}: {bucket.issued} issued, {bucket.redeemed} redeemed
+            </title>
+          </rect>
         ))}
         <path d={line} class="line" />
         <text x={PAD.left} y={H - 10} class="tick">
-          {formatTime(first)}
+          {formatTime(series[0]!.at)}
         </text>
         <text x={W - PAD.right} y={H - 10} text-anchor="end" class="tick">
-          {formatTime(last)}
+          {formatTime(series[series.length - 1]!.at)}
         </text>
       </svg>
       <figcaption>

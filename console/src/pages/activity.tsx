@@ -187,7 +187,7 @@ function Outcomes({ activity }: { activity: Activity }) {
                     .join(', ')}`}
               </p>
               <h3>Burn-down</h3>
-              <BurnDown series={stats.series} total={stats.stock?.total ?? null} />
+              <BurnDown series={stats.series} stock={stats.stock} />
               <h3>Outcomes by version</h3>
               <div class="table-wrap">
                 <table>
