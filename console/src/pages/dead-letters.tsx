@@ -58,34 +58,55 @@ export function DeadLettersPage({ session }: { session: Session }) {
           deadLetters.length === 0 ? (
             <p class="muted">No dead letter.</p>
           ) : (
-            <ul class="cards letters">
-              {deadLetters.map((letter) => (
-                <li key={letter.id} class="card" data-letter={letter.id}>
-                  <div class="letter-head">
-                    {session.canWrite && !letter.replayedAt && (
-                      <input
-                        type="checkbox"
-                        aria-label={`select ${letter.id}`}
-                        checked={selected.has(letter.id)}
-                        onChange={() => toggle(letter.id)}
-                      />
-                    )}
-                    <code>{letter.id}</code>
-                    <span class="muted">
-                      {formatTime(letter.createdAt)} · {letter.source} · {letter.attempts} attempt(s)
-                    </span>
-                    {letter.replayedAt && <span class="flag ok-flag">replayed {formatTime(letter.replayedAt)}</span>}
-                    {session.canWrite && !letter.replayedAt && (
-                      <button type="button" onClick={() => replay([letter.id])}>
-                        Replay
-                      </button>
-                    )}
-                  </div>
-                  <p class="reason">{letter.reason}</p>
-                  <pre>{letter.body}</pre>
-                </li>
-              ))}
-            </ul>
+            <>
+              {session.canWrite && (
+                <label class="check">
+                  <input
+                    type="checkbox"
+                    checked={
+                      deadLetters.some((letter) => !letter.replayedAt) &&
+                      deadLetters.every((letter) => letter.replayedAt || selected.has(letter.id))
+                    }
+                    onChange={(event) =>
+                      setSelected(
+                        new Set(
+                          event.currentTarget.checked ? deadLetters.filter((letter) => !letter.replayedAt).map((letter) => letter.id) : [],
+                        ),
+                      )
+                    }
+                  />{' '}
+                  Select every letter not replayed yet
+                </label>
+              )}
+              <ul class="cards letters">
+                {deadLetters.map((letter) => (
+                  <li key={letter.id} class="card" data-letter={letter.id}>
+                    <div class="letter-head">
+                      {session.canWrite && !letter.replayedAt && (
+                        <input
+                          type="checkbox"
+                          aria-label={`select ${letter.id}`}
+                          checked={selected.has(letter.id)}
+                          onChange={() => toggle(letter.id)}
+                        />
+                      )}
+                      <code>{letter.id}</code>
+                      <span class="muted">
+                        {formatTime(letter.createdAt)} · {letter.source} · {letter.attempts} attempt(s)
+                      </span>
+                      {letter.replayedAt && <span class="flag ok-flag">replayed {formatTime(letter.replayedAt)}</span>}
+                      {session.canWrite && !letter.replayedAt && (
+                        <button type="button" onClick={() => replay([letter.id])}>
+                          Replay
+                        </button>
+                      )}
+                    </div>
+                    <p class="reason">{letter.reason}</p>
+                    <pre>{letter.body}</pre>
+                  </li>
+                ))}
+              </ul>
+            </>
           )
         }
       </Show>
