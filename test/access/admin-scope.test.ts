@@ -21,8 +21,8 @@ const CLIENT_ROUTES = new Set([
   'GET /v1/events/recent',
 ]);
 const PUBLIC_ROUTES = new Set(['GET /healthz', 'GET /openapi.json']);
-/** The API reference page and its assets (`/docs`, `/docs/static/*`, `/docs/json`). */
-const isDocsRoute = (url: string) => url === '/docs' || url.startsWith('/docs/');
+/** The API reference page and its assets (`/docs`, `/docs/static/*`, `/docs/json`), and the console's static files (its data needs the token). */
+const isDocsRoute = (url: string) => url === '/docs' || url.startsWith('/docs/') || url === '/console' || url.startsWith('/console/');
 
 let app: App | undefined;
 let http: FastifyInstance | undefined;

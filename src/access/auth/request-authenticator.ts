@@ -53,6 +53,11 @@ export class RequestAuthenticator {
     return this.#options.clients;
   }
 
+  /** Whether operators must present a bearer token (the console's sign-in says which). */
+  get hasAdminTokens(): boolean {
+    return this.#adminToken !== undefined || this.#adminReadToken !== undefined;
+  }
+
   /** A client route: open when auth is off, else a signed request whose client holds `needed`. */
   async client(request: SignedRequest, needed: Scope): Promise<Caller> {
     if (this.mode === 'off') return OPEN;

@@ -36,6 +36,11 @@ export async function serveBanner(app: App, address: string, consuming: boolean)
       ? [`  curl -s -XPOST ${address}/v1/channels/${channel}/events -H 'content-type: application/json' -d '{"userId":"u1"}'`]
       : []),
     `  curl -s ${address}/v1/activities/${activities[0]?.id ?? 'ACTIVITY'}/users/u1`,
+    `Console:  ${address}/console/ ${
+      app.authenticator.hasAdminTokens
+        ? '(sign in with ADMIN_TOKEN, or ADMIN_READ_TOKEN to only look)'
+        : '(no admin token set: sign in with an empty token)'
+    }`,
     `API reference: ${address}/docs (OpenAPI: ${address}/openapi.json)`,
     `Health: ${address}/healthz   Metrics: ${address}/metrics   Stop: Ctrl-C`,
     '',

@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { type Logger, pino } from 'pino';
 import { InvalidInputError, NotFoundError } from '../../domain/errors.js';
 import { tracingEnabled } from '../../service/tracing.js';
+import { registerConsole } from './console.js';
 import { sendError } from './error-response.js';
 import type { HttpServices } from './http-services.js';
 import { registerOpenApi } from './openapi.js';
@@ -56,6 +57,7 @@ export function buildHttpServer(services: HttpServices, options: HttpServerOptio
 
   if (tracingEnabled()) traceRequests(http);
   registerOpenApi(http, API_VERSION);
+  registerConsole(http);
   registerRoutes(http, services);
   return http;
 }

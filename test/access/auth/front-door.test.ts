@@ -17,8 +17,14 @@ const WEB: ClientCredentials = { clientId: 'web-bff', secret: SECRETS.WEB_BFF_SE
 const READER: ClientCredentials = { clientId: 'reader', secret: SECRETS.READER_SECRET };
 const OPS: ClientCredentials = { clientId: 'ops', secret: SECRETS.OPS_SECRET };
 
-/** Routes anyone may call, on purpose: health and the published contract. */
-const PUBLIC = (url: string) => url === '/healthz' || url === '/openapi.json' || url === '/docs' || url.startsWith('/docs/');
+/** Routes anyone may call, on purpose: health, the published contract and the console's static files (its data needs a token). */
+const PUBLIC = (url: string) =>
+  url === '/healthz' ||
+  url === '/openapi.json' ||
+  url === '/docs' ||
+  url.startsWith('/docs/') ||
+  url === '/console' ||
+  url.startsWith('/console/');
 
 function authConfig(): string {
   return sampleConfigFile((config) => {
