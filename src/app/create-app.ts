@@ -107,13 +107,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     onError: (what, error) => logger?.warn({ err: error }, `outcome log ${what} failed; the stats will catch up`),
   });
   outcomeRecorder.start();
-  const observer: DispatchObserver = {
-    chainFinished(trace, fault, outcome) {
-      metrics.chainFinished(trace, fault, outcome);
-      outcomeRecorder.chainFinished(trace, outcome);
-    },
-    bookkeepingFailed: (what) => metrics.bookkeepingFailed(what),
-  };
+  const observer = observedChains(metrics, outcomeRecorder, logger);
   const dispatcherDeps = {
     activities: backends.activities,
     templates,
@@ -227,13 +221,15 @@ export async function createApp(options: AppOptions): Promise<App> {
 }
 
 /**
- * Metrics for every chain, and a warning for each that failed on a fault (a throw, not a business
- * refusal): written inside the chain's span, so with tracing on the line names the trace to open.
+ * Metrics and the outcome log for every chain, and a warning for each that failed on a fault (a
+ * throw, not a business refusal): written inside the chain's span, so with tracing on the line
+ * names the trace to open.
  */
-function loggedFaults(metrics: Metrics, logger: Logger | undefined): DispatchObserver {
+function observedChains(metrics: Metrics, outcomes: OutcomeRecorder, logger: Logger | undefined): DispatchObserver {
   return {
-    chainFinished(trace, fault) {
-      metrics.chainFinished(trace);
+    chainFinished(trace, fault, outcome) {
+      metrics.chainFinished(trace, fault, outcome);
+      outcomes.chainFinished(trace, outcome);
       if (fault !== undefined) {
         logger?.warn({ err: fault, eventId: trace.eventId, activityId: trace.activityId, processor: trace.decidedBy }, 'chain failed');
       }
