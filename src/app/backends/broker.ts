@@ -25,9 +25,7 @@ function brokerOptions(settings: Settings, logger: Logger | undefined, topic: Br
     name: settings.namespace.replace(/[^A-Za-z0-9_-]/g, '_'),
     // With REDIS_CLUSTER_NODES a redis:// BROKER_URL names a node of that cluster: the broker runs on it too.
     ...(settings.redisClusterNodes === undefined ? {} : { redisCluster: true }),
-    // Behaviors spread over shards; raw behaviors stay one stream, the one name a relay writes to.
-    ...(topic === 'raw-behaviors' ? { streamShards: 1 } : {}),
-    ...(topic === 'behaviors' && settings.brokerStreamShards !== undefined ? { streamShards: settings.brokerStreamShards } : {}),
+    ...(settings.brokerStreamShards === undefined ? {} : { streamShards: settings.brokerStreamShards }),
     topic,
     ...(settings.brokerAckWaitMs === undefined ? {} : { ackWaitMs: settings.brokerAckWaitMs }),
     ...(settings.brokerPublishTimeoutMs === undefined ? {} : { publishTimeoutMs: settings.brokerPublishTimeoutMs }),

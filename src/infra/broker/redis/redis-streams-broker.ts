@@ -49,7 +49,8 @@ export class RedisStreamsBroker implements BrokerAdapter {
       claimIntervalMs: options.claimIntervalMs ?? Math.min(5_000, Math.max(50, Math.floor(compiled.ackWaitMs / 2))),
       retryPollMs: options.retryPollMs ?? 100,
     };
-    const shardCount = options.streamShards ?? (options.redisCluster ? 8 : 1);
+    // Raw behaviors stay one stream, the one name a relay writes to; behaviors spread over shards.
+    const shardCount = compiled.topic === 'raw-behaviors' ? 1 : (options.streamShards ?? (options.redisCluster ? 8 : 1));
     if (!Number.isInteger(shardCount) || shardCount < 1 || shardCount > 256) {
       throw new InvalidConfigError([{ path: 'BROKER_STREAM_SHARDS', message: `expected a whole number from 1 to 256, got ${shardCount}` }]);
     }
