@@ -1,16 +1,20 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRedisAdapters } from '../../src/infra/redis/redis-adapters.js';
 import { RedisChangeFeed } from '../../src/infra/redis/redis-change-feed.js';
+import { RedisClickCounter } from '../../src/infra/redis/redis-click-counter.js';
 import { createRedisClient } from '../../src/infra/redis/redis-connection.js';
 import { RedisEventFingerprints } from '../../src/infra/redis/redis-event-fingerprints.js';
 import { RedisNonceStore } from '../../src/infra/redis/redis-nonce-store.js';
+import { RedisRecentEvents } from '../../src/infra/redis/redis-recent-events.js';
 import { RedisSoldOutMarks } from '../../src/infra/redis/redis-sold-out-marks.js';
 import { describeBehaviorCounterConformance } from '../conformance/behavior-counter.conformance.js';
 import { describeChangeFeedConformance } from '../conformance/change-feed.conformance.js';
+import { describeClickCounterConformance } from '../conformance/click-counter.conformance.js';
 import { describeEventFingerprintsConformance } from '../conformance/event-fingerprints.conformance.js';
 import { describeInstanceStoreConformance } from '../conformance/instance-store.conformance.js';
 import { describeLockStoreConformance } from '../conformance/lock-store.conformance.js';
 import { describeNonceStoreConformance } from '../conformance/nonce-store.conformance.js';
+import { describeRecentEventsConformance } from '../conformance/recent-events.conformance.js';
 import { describeSoldOutMarksConformance } from '../conformance/sold-out-marks.conformance.js';
 import { describeTraceStoreConformance } from '../conformance/trace-store.conformance.js';
 import { isolatedRedisAdapters, keysUnder } from '../infra/redis/redis-test-support.js';
@@ -63,6 +67,26 @@ describe.skipIf(!CLUSTER_UP)('Redis adapters on a Redis Cluster', () => {
         await adapters.close();
       },
     };
+  });
+
+  describeClickCounterConformance('redis cluster', async () => {
+    const prefix = testPrefix();
+    const adapters = onCluster(prefix);
+    const other = onCluster(prefix);
+    return {
+      store: new RedisClickCounter(adapters.redis, { prefix }),
+      peer: new RedisClickCounter(other.redis, { prefix }),
+      close: async () => {
+        await other.close();
+        await adapters.close();
+      },
+    };
+  });
+
+  describeRecentEventsConformance('redis cluster', async ({ capacity }) => {
+    const prefix = testPrefix();
+    const adapters = onCluster(prefix);
+    return { store: new RedisRecentEvents(adapters.redis, { prefix, capacity }), close: adapters.close };
   });
 
   describeSoldOutMarksConformance('redis cluster', async () => {
