@@ -5,9 +5,12 @@ export interface TraceStep {
   readonly processor: string;
   readonly status: StepStatus;
   readonly durationMs: number;
-  /** When the step began (ISO), and how long after the event began, for a waterfall of steps. */
-  readonly startedAt?: string;
+  /**
+   * How long after the event began the step began, for a waterfall of steps; `startedAt` (ISO) is
+   * derived from it and the chain's start when a trace is read (`withStepWallTimes`).
+   */
   readonly offsetMs?: number;
+  readonly startedAt?: string;
   readonly reason?: string;
   readonly error?: { readonly code: string; readonly message: string };
   /** The inputs the processor decided on (rule verdicts, stock, assets held), for "why" questions. */
@@ -41,4 +44,18 @@ export interface ChainTrace {
   readonly steps: readonly TraceStep[];
   /** The OpenTelemetry trace this chain ran in (when tracing is on), to find its spans from the record. */
   readonly traceId?: string;
+}
+
+/** The chain with each step's wall start filled in from the chain's start and the step's offset. */
+export function withStepWallTimes(chain: ChainTrace): ChainTrace {
+  const eventWallMs = Date.parse(chain.startedAt) - (chain.offsetMs ?? 0);
+  if (!Number.isFinite(eventWallMs)) return chain;
+  return {
+    ...chain,
+    steps: chain.steps.map((step) =>
+      step.offsetMs === undefined || step.startedAt !== undefined
+        ? step
+        : { ...step, startedAt: new Date(eventWallMs + step.offsetMs).toISOString() },
+    ),
+  };
 }

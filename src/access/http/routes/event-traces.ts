@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { NotFoundError } from '../../../domain/errors.js';
+import { withStepWallTimes } from '../../../domain/trace.js';
 import type { RouteOptions } from '../http-services.js';
 import { traceRoute } from '../schemas/event-traces.js';
 import { recentEventsRoute } from '../schemas/recent-events.js';
@@ -13,7 +14,7 @@ export const eventTraceRoutes: FastifyPluginAsyncZod<RouteOptions> = async (http
     const { eventId } = request.params;
     const chains = await services.traces.byEvent(eventId);
     if (chains.length === 0) throw new NotFoundError('event trace', eventId);
-    return { eventId, chains: [...chains] };
+    return { eventId, chains: chains.map(withStepWallTimes) };
   });
 
   http.get('/v1/events/recent', { schema: recentEventsRoute, config: { scope: 'traces:read' } }, async (request) => {
