@@ -203,5 +203,5 @@ export function readSettings(env: Readonly<Record<string, string | undefined>> =
 function redact(variable: string, value: string | undefined): string {
   if (value === undefined) return '';
   if (variable === 'ADMIN_TOKEN' || variable === 'ADMIN_READ_TOKEN') return '***';
-  return value.replace(/\/\/([^:@/]+):([^@/]*)@/, '//$1:***@');
+  return value.replace(/\/\/([^:@/]*):([^@/]*)@/g, '//$1:***@');
 }

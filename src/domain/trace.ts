@@ -34,7 +34,10 @@ export interface ChainTrace {
   readonly reasonCode?: string;
   /** The processor that set the final status (or the cap, when a cap refused the event before the chain). */
   readonly decidedBy?: string;
-  /** The frequency cap that decided, by its config field: `limits.clicksPerUser` or `benefit.perUserPer`. */
+  /**
+   * The click cap, when it refused the event before the chain ran (`limits.clicksPerUser`); a
+   * refusal by `benefit.perUserPer` is decided in the ledger and named in its step's notes (`cap`).
+   */
   readonly cap?: string;
   readonly lock?: { readonly fence: number };
   /** A dry run: nothing was written. */

@@ -178,14 +178,15 @@ export class Dispatcher {
       const chain = chainNames.map((name) => this.#deps.processors.get(name));
       const missing = chainNames.filter((_, i) => chain[i] === undefined);
       if (missing.length > 0) throw new Error(`processor(s) not registered: ${missing.join(', ')}`);
-      const overClickCap = click ? await this.#overClickCap(activity, params) : undefined;
-      if (overClickCap !== undefined) {
+      // A channel without a chain is skipped before the cap, so it spends none of the user's clicks.
+      const overClickCap = click && chainNames.length > 0 ? await this.#overClickCap(activity, params) : undefined;
+      if (chainNames.length === 0) {
+        status = 'skipped';
+        reason = noChainForChannel(templateName, params.channelCode);
+      } else if (overClickCap !== undefined) {
         status = 'rejected';
         reason = overClickCap;
         cap = CLICKS_PER_USER_CAP;
-      } else if (chainNames.length === 0) {
-        status = 'skipped';
-        reason = noChainForChannel(templateName, params.channelCode);
       } else {
         if (!this.dryRun && (params.lock || (activity.lock ?? template.lock))) {
           lock = await this.#deps.locks.acquire({ activityId: activity.id, userId: params.userId });

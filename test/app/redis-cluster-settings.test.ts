@@ -25,11 +25,15 @@ describe('settings: REDIS_CLUSTER_NODES and BROKER_STREAM_SHARDS', () => {
 
   it('names the variable and the bad entry', () => {
     expect(problems({ REDIS_CLUSTER_NODES: '127.0.0.1' })).toEqual([
-      "REDIS_CLUSTER_NODES: expected host:port with a port 1-65535, and entry '127.0.0.1' is not, got '127.0.0.1'",
+      "REDIS_CLUSTER_NODES: expected host:port with a port 1-65535, and entry 1 '127.0.0.1' is not, got '127.0.0.1'",
     ]);
     expect(problems({ REDIS_CLUSTER_NODES: '127.0.0.1:7001,redis://b:7002' })[0]).toMatch(
-      /^REDIS_CLUSTER_NODES: .*entry 'redis:\/\/b:7002' is not/,
+      /^REDIS_CLUSTER_NODES: .*entry 2 'redis:\/\/b:7002' is not/,
     );
+    // A password someone tried to put in is never repeated.
+    const withPassword = problems({ REDIS_CLUSTER_NODES: 'redis://:s3cret-value@10.0.0.1:6379' }).join('\n');
+    expect(withPassword).toMatch(/^REDIS_CLUSTER_NODES: .*entry 1 \(not shown/);
+    expect(withPassword).not.toContain('s3cret-value');
     expect(problems({ REDIS_CLUSTER_NODES: 'a:0' })[0]).toMatch(/^REDIS_CLUSTER_NODES: expected host:port with a port 1-65535/);
     expect(problems({ REDIS_CLUSTER_NODES: 'a:70000' })[0]).toMatch(/^REDIS_CLUSTER_NODES: /);
     expect(problems({ REDIS_CLUSTER_NODES: ',,' })[0]).toMatch(/^REDIS_CLUSTER_NODES: expected host:port\[,host:port\.\.\.\]/);

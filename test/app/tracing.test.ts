@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
@@ -203,5 +204,38 @@ describe.each(BROKERS)('a behavior published through $kind', ({ url, kind }) => 
     expect(consume.parentSpanContext?.isRemote).toBe(true);
     expect(parentOf(chain)).toBe(idOf(consume));
     expect(parentOf(spanNamed(inTrace, 'processor prepare-item-promotion'))).toBe(idOf(chain));
+  }, 30_000);
+});
+
+describe('a raw behavior from a clickstream relay', () => {
+  it('continues the relay’s traceparent through the rule it fires into the preparation chain', async () => {
+    const app = await createApp({ configPath: sampleConfigFile(), env: {} });
+    closers.push(() => app.close());
+    await app.startConsuming({ concurrency: 4 });
+    const relayTraceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const relaySpanId = '00f067aa0ba902b7';
+    const headers = { traceparent: `00-${relayTraceId}-${relaySpanId}-01` };
+    for (const [i, itemId] of ['sku-001', 'sku-002', 'sku-001'].entries()) {
+      const body = JSON.stringify({ userId: 'relay-u1', type: 'item_view', itemId, eventId: `relay-v${i}` });
+      // As a relay instrumented with OpenTelemetry publishes: inside its own span's context.
+      await context.with(propagation.extract(ROOT_CONTEXT, headers), () => app.rawBehaviors.publishRaw(body));
+    }
+    await waitFor(
+      () => exporter.getFinishedSpans().some((span) => span.name === 'chain act-1001' && traceOf(span) === relayTraceId),
+      15_000,
+    );
+
+    const inTrace = exporter.getFinishedSpans().filter((span) => traceOf(span) === relayTraceId);
+    const sent = inTrace.filter((span) => span.name === 'raw behavior publish');
+    expect(sent.map(parentOf)).toEqual([relaySpanId, relaySpanId, relaySpanId]);
+    const received = inTrace.filter((span) => span.name === 'raw behavior process');
+    expect(received).toHaveLength(3);
+    // Each delivery continues from the headers of its message, not from the publisher's context.
+    expect(received.every((span) => span.parentSpanContext?.isRemote)).toBe(true);
+    expect(new Set(received.map(parentOf))).toEqual(new Set(sent.map(idOf)));
+    // The third view fires the rule: its message and the chain it runs stay in the relay's trace.
+    const publish = spanNamed(inTrace, 'behavior publish');
+    expect(received.map(idOf)).toContain(parentOf(publish));
+    expect(parentOf(spanNamed(inTrace, 'behavior process'))).toBe(idOf(publish));
   }, 30_000);
 });

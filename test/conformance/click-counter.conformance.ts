@@ -78,6 +78,13 @@ export function describeClickCounterConformance(name: string, make: () => Promis
       expect(await store.admit(click('e9', { nowMs: NOW + MINUTE_MS + 1 }))).toEqual({ admitted: true, clicks: 1 });
     });
 
+    it('a peek with a future now (a dry run) leaves the live window as it was', async () => {
+      const { store } = subject;
+      for (let i = 0; i < 3; i++) await store.admit(click(`e${i}`));
+      expect((await store.peek(click('dry', { nowMs: NOW + 365 * 24 * 60 * MINUTE_MS }))).admitted).toBe(true);
+      expect(await store.admit(click('real', { nowMs: NOW + 1 }))).toEqual({ admitted: false, clicks: 3 });
+    });
+
     it('200 concurrent clicks over two connections under a limit of 5: exactly 5 admitted', async () => {
       const { store, peer } = subject;
       const verdicts = await Promise.all(

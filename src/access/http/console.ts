@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
  * `npm run build` bundles console/ into dist/console; the path is the same from src/ (tests) and
  * dist/ (the served build), both two folders below the package root's access/http.
  */
-export const CONSOLE_DIR = resolve(import.meta.dirname, '../../../dist/console');
+export const CONSOLE_DIR = fileURLToPath(new URL('../../../dist/console', import.meta.url));
 
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Console not built</title>
 <p>The console has not been built: run <code>npm run build</code> and restart.</p>`;

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Broker, RawQueue } from '../../domain/ports/broker.js';
 import type { ChangeFeed } from '../../domain/ports/change-feed.js';
 import { CachedActivityRepository } from '../../service/cached-activity-repository.js';
-import { tracedBroker } from '../../service/traced-broker.js';
+import { tracedBroker, tracedRawQueue } from '../../service/traced-broker.js';
 import { tracingEnabled } from '../../service/tracing.js';
 import type { Settings } from '../settings.js';
 import type { RecordsBackend, StateBackend } from './backends.js';
@@ -66,7 +66,7 @@ export async function openBackends(settings: Settings, logger: Logger | undefine
       changeFeed: records.changeFeed ?? state.changeFeed,
       // With tracing on, every message carries its publisher's trace context to the worker.
       broker: tracingEnabled() ? tracedBroker(broker) : broker,
-      rawBehaviors,
+      rawBehaviors: tracingEnabled() ? tracedRawQueue(rawBehaviors) : rawBehaviors,
       close,
     };
   } catch (error) {

@@ -17,10 +17,13 @@ export class MemoryClickCounter implements ClickCounter {
     return { admitted: true, clicks: window.size };
   }
 
+  /** Reads only: a dry run's `now` may lie in the future, and pruning by it would wipe the live window. */
   async peek(click: ClickInput): Promise<ClickVerdict> {
-    const window = this.#window(click);
-    if (window.has(click.eventId)) return { admitted: true, clicks: window.size };
-    return { admitted: window.size < click.limit, clicks: window.size };
+    const window = this.#windows.get(windowKey(click));
+    if (window?.has(click.eventId)) return { admitted: true, clicks: window.size };
+    let clicks = 0;
+    for (const atMs of window?.values() ?? []) if (atMs > click.nowMs - click.windowMs) clicks += 1;
+    return { admitted: clicks < click.limit, clicks };
   }
 
   /** The user's window with the clicks older than `windowMs` dropped; an emptied window is forgotten. */

@@ -14,11 +14,13 @@ export function parseRedisNodes(text: string): RedisNode[] {
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '');
   if (entries.length === 0) throw new Error('expected host:port[,host:port...]');
-  return entries.map((entry) => {
+  return entries.map((entry, index) => {
     const match = /^(\[[^\]]+\]|[^:\s[\]]+):(\d{1,5})$/.exec(entry);
     const port = Number(match?.[2]);
     if (!match || !Number.isInteger(port) || port < 1 || port > 65_535) {
-      throw new Error(`expected host:port with a port 1-65535, and entry '${entry}' is not`);
+      // Named by position, and echoed only when it holds no credentials (a `user:pass@` someone tried).
+      const shown = entry.includes('@') ? '(not shown: it holds credentials, which this setting does not take)' : `'${entry}'`;
+      throw new Error(`expected host:port with a port 1-65535, and entry ${index + 1} ${shown} is not`);
     }
     return { host: (match[1] as string).replace(/^\[(.*)\]$/, '$1'), port };
   });

@@ -64,7 +64,8 @@ export const listClientsRoute = {
 
 export const putClientRoute = {
   tags: ['admin'],
-  summary: 'Create or replace a client (scopes, rate limit, secrets); live in every process within seconds',
+  summary:
+    'Create or replace a client (scopes, rate limit, secrets); live in every process within seconds with DATABASE_URL (without it, in this process only)',
   params: clientParams,
   body: putClientBody,
   response: { 200: json('the client as now in force, without secrets', clientView), ...errorResponses(400, 409, 415, 503) },

@@ -10,21 +10,29 @@
   ARGV[2] window in ms
   ARGV[3] limit (clicks per window)
   ARGV[4] event id
-  ARGV[5] 1 to count an admitted click, 0 to only answer (dry runs)
+  ARGV[5] 1 to count an admitted click, 0 to only answer (dry runs): then nothing is written, not
+          even the pruning of old clicks, since a dry run's `now` may lie in the future and would
+          wipe the live window
 
   Returns { admitted (1|0), clicks in the window after this call }.
 ]]
 local now = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-local clicks = redis.call('ZCARD', KEYS[1])
+local counting = ARGV[5] == '1'
+local clicks
+if counting then
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+  clicks = redis.call('ZCARD', KEYS[1])
+else
+  clicks = redis.call('ZCOUNT', KEYS[1], '(' .. (now - window), '+inf')
+end
 if redis.call('ZSCORE', KEYS[1], ARGV[4]) then
   return { 1, clicks }
 end
 if clicks >= tonumber(ARGV[3]) then
   return { 0, clicks }
 end
-if ARGV[5] == '1' then
+if counting then
   redis.call('ZADD', KEYS[1], now, ARGV[4])
   redis.call('PEXPIRE', KEYS[1], window)
   clicks = clicks + 1
