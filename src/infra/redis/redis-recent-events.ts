@@ -1,3 +1,4 @@
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import {
   DEFAULT_RECENT_EVENTS,
   matches,
@@ -35,7 +36,9 @@ export class RedisRecentEvents implements RecentEventLog {
 
   append(event: RecentEvent): Promise<void> {
     this.#pending.push(event);
-    this.#flush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#write());
+    // The batch belongs to every caller in it, so its writes run outside the first caller's trace
+    // (whose span may be over by then): bookkeeping, not a step of that chain.
+    this.#flush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => context.with(ROOT_CONTEXT, () => this.#write()));
     return this.#flush;
   }
 

@@ -1,3 +1,4 @@
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { TraceStore } from '../../domain/ports/trace-store.js';
 import type { ChainTrace } from '../../domain/trace.js';
 import type { RedisClient } from './redis-connection.js';
@@ -51,7 +52,9 @@ export class RedisTraceStore implements TraceStore {
 
   append(trace: ChainTrace): Promise<void> {
     this.#pending.push(trace);
-    this.#flush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#write());
+    // The batch belongs to every caller in it, so its writes run outside the first caller's trace
+    // (whose span may be over by then): bookkeeping, not a step of that chain.
+    this.#flush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => context.with(ROOT_CONTEXT, () => this.#write()));
     return this.#flush;
   }
 
