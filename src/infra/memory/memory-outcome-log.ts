@@ -19,7 +19,8 @@ interface VersionOf {
  * the asset was issued under.
  */
 export class MemoryOutcomeLog implements OutcomeLog {
-  readonly #counts = new Map<string, { activityId: string; count: HourlyOutcomeCount }>();
+  /** One mutable row per activity × version × hour × status × reason: counting allocates nothing once the row exists. */
+  readonly #counts = new Map<string, { activityId: string; count: { -readonly [K in keyof HourlyOutcomeCount]: HourlyOutcomeCount[K] } }>();
   readonly #assetVersions = new Map<string, VersionOf>();
 
   async append(records: readonly OutcomeRecord[]): Promise<void> {
@@ -49,7 +50,7 @@ export class MemoryOutcomeLog implements OutcomeLog {
   async hourly(activityId: string, fromMs: number, toMs: number): Promise<readonly HourlyOutcomeCount[]> {
     const rows: HourlyOutcomeCount[] = [];
     for (const entry of this.#counts.values()) {
-      if (entry.activityId === activityId && entry.count.hourMs >= fromMs && entry.count.hourMs < toMs) rows.push(entry.count);
+      if (entry.activityId === activityId && entry.count.hourMs >= fromMs && entry.count.hourMs < toMs) rows.push({ ...entry.count });
     }
     return rows;
   }
@@ -57,10 +58,12 @@ export class MemoryOutcomeLog implements OutcomeLog {
   #add(activityId: string, of: VersionOf, atMs: number, status: RollupStatus, reason: string, delta: number): void {
     const hourMs = Math.floor(atMs / HOUR_MS) * HOUR_MS;
     const key = JSON.stringify([activityId, of.templateId, of.version, hourMs, status, reason]);
-    const count = this.#counts.get(key)?.count.count ?? 0;
-    this.#counts.set(key, {
-      activityId,
-      count: { templateId: of.templateId, version: of.version, hourMs, status, reason, count: count + delta },
-    });
+    const row = this.#counts.get(key);
+    if (row) row.count.count += delta;
+    else
+      this.#counts.set(key, {
+        activityId,
+        count: { templateId: of.templateId, version: of.version, hourMs, status, reason, count: delta },
+      });
   }
 }
