@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { type AuthResult, benchAuth } from './phases/auth.js';
 import { benchCeiling, type CeilingResult } from './phases/ceiling.js';
 import { benchEngine, type EngineResult } from './phases/engine.js';
-import { benchIntake, type IntakeOptions, type IntakeResult } from './phases/intake.js';
+import { benchIntake, type IntakeOptions, type IntakeResult, type IntakeRun } from './phases/intake.js';
 import { benchIssuanceEmbedded, benchIssuanceRedisPostgres, type IssuanceBackendResult, type IssuanceOptions } from './phases/issuance.js';
 import { benchLedgerCeiling, type LedgerCeilingResult } from './phases/ledger-ceiling.js';
 import { benchPeer, type PeerResult } from './phases/peer.js';
@@ -22,8 +22,11 @@ import { fmt, formatTable } from './support/table.js';
 /** `--quick` (or BENCH_QUICK=1): a smaller run for trying the bench out, not for reporting. */
 const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const scale = (n: number) => (quick ? Math.max(1, Math.round(n / 5)) : n);
-/** `--only tracing` (or BENCH_ONLY=tracing): that phase alone, its table, and bench/results/tracing.json. */
-const ONLY_PHASES = ['tracing'] as const;
+/**
+ * `--only tracing|intake` (or BENCH_ONLY=…): that phase alone, its summary, and
+ * bench/results/<phase>.json — the quick way to measure a change to one path before and after.
+ */
+const ONLY_PHASES = ['tracing', 'intake'] as const;
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : process.env.BENCH_ONLY;
 
 const TARGETS = {
@@ -83,8 +86,9 @@ const failed = (value: unknown): value is Failed => typeof value === 'object' &&
 async function main(): Promise<number> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm run bench does)`);
   if (only !== undefined) {
-    if (only !== 'tracing') throw new Error(`--only ${only}: expected one of ${ONLY_PHASES.join(', ')}`);
-    return tracingOnly();
+    if (only === 'tracing') return tracingOnly();
+    if (only === 'intake') return intakeOnly();
+    throw new Error(`--only ${only}: expected one of ${ONLY_PHASES.join(', ')}`);
   }
   const runStarted = performance.now();
   const redis = openRedis();
@@ -363,6 +367,38 @@ async function tracingOnly(): Promise<number> {
   writeFileSync(
     file,
     `${JSON.stringify({ timestamp: new Date().toISOString(), quick, machine: { ...machine, loadAverage: { before: loadBefore, after: loadAfter } }, sizes: SIZES.tracing, tracing: result }, null, 2)}\n`,
+  );
+  console.log(`\nload average ${loadBefore.join(' ')} before, ${loadAfter.join(' ')} after; written to ${file}`);
+  return 0;
+}
+
+/** The intake phase on its own (single and batch): for measuring an intake change without the whole run. */
+async function intakeOnly(): Promise<number> {
+  const redis = openRedis();
+  const machine = await machineInfo(redis);
+  redis.disconnect();
+  const loadBefore = loadavg().map((l) => round(l, 2));
+  console.log(
+    `strategy-center bench --only intake${quick ? ' (quick)' : ''}: ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, commit ${machine.commit}, load ${loadBefore.join(' ')}`,
+  );
+  const result = await benchIntake({ configPath: benchConfigFile(), ...SIZES.intake });
+  const cpuText = (run: IntakeRun) =>
+    `CPU µs/behavior redis ${fmt(run.cpuPerBehavior.redisUs, 1)} / bench ${fmt(run.cpuPerBehavior.benchUs, 1)} / server ${fmt(run.cpuPerBehavior.serverUs ?? 0, 1)}`;
+  for (const [label, run] of [
+    ['POST /v1/behaviors', result.single],
+    [`batch of ${fmt(result.batch.batchSize)}`, result.batch],
+  ] as const) {
+    console.log(
+      `${label}: ${fmt(run.behaviorsPerSec)} behaviors/s, p50 ${fmt(run.p50Ms, 2)} ms, p99 ${fmt(run.p99Ms, 2)} ms, ${fmt(run.redis.sentTotal, 1)} Redis commands and ${fmt(run.roundTripsPerBehavior, 3)} round trips per behavior, ${cpuText(run)}${run.non2xx > 0 ? `, ${run.non2xx} non-2xx` : ''}`,
+    );
+  }
+  const resultsDir = join(ROOT, 'bench/results');
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, 'intake.json');
+  const loadAfter = loadavg().map((l) => round(l, 2));
+  writeFileSync(
+    file,
+    `${JSON.stringify({ timestamp: new Date().toISOString(), quick, machine: { ...machine, loadAverage: { before: loadBefore, after: loadAfter } }, sizes: SIZES.intake, intake: result }, null, 2)}\n`,
   );
   console.log(`\nload average ${loadBefore.join(' ')} before, ${loadAfter.join(' ')} after; written to ${file}`);
   return 0;

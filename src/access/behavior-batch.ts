@@ -65,25 +65,24 @@ export function parseBehaviorBatch(body: unknown, format: 'json' | 'ndjson'): Ba
 }
 
 /**
- * Records the valid items side by side: their counting and rule checks leave in shared round trips
- * (the Redis connection pipelines what is sent in one turn), and each fired rule's message is
- * published and confirmed by the broker before the answer. Items of one user keep their order:
- * every item's first command is sent in item order on one connection. A failure (the broker
- * refusing a publish, Redis away) fails only its item, whose error says how to retry it.
+ * Records the valid items together (access/behavior-intake.ts `recordMany`: their counting in one
+ * pipeline, each fired rule's message published and confirmed by the broker before the answer).
+ * Items of one user keep their order: their counts are sent in item order on one connection. A
+ * failure (the broker refusing a publish, Redis away) fails only the items it touched, whose errors
+ * say how to retry them.
  */
 export async function recordBehaviorBatch(intake: BehaviorIntake, items: readonly BatchItem[]): Promise<BatchAnswer> {
-  const results = await Promise.all(
-    items.map(async (item): Promise<BatchItemResult> => {
-      if ('error' in item) return failed(item.error);
-      try {
-        const { eventId, fired } = await intake.record(item.behavior);
-        return { status: 'accepted', eventId, fired };
-      } catch (error) {
-        return failed(error);
-      }
-    }),
-  );
-  const accepted = results.filter((result) => result.status === 'accepted').length;
+  const valid = items.flatMap((item) => ('behavior' in item ? [item.behavior] : []));
+  const outcomes = await intake.recordMany(valid);
+  let next = 0;
+  let accepted = 0;
+  const results = items.map((item): BatchItemResult => {
+    if ('error' in item) return failed(item.error);
+    const outcome = outcomes[next++];
+    if (outcome === undefined || 'error' in outcome) return failed(outcome?.error);
+    accepted += 1;
+    return { status: 'accepted', eventId: outcome.eventId, fired: outcome.fired };
+  });
   return { accepted, failed: results.length - accepted, results };
 }
 

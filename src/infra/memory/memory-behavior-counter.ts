@@ -1,4 +1,4 @@
-import type { BehaviorCounter, BehaviorOccurrence } from '../../domain/ports/behavior-counter.js';
+import type { BehaviorCount, BehaviorCounter, BehaviorOccurrence, BehaviorTally } from '../../domain/ports/behavior-counter.js';
 import { ExpiringMap } from './expiring-map.js';
 
 /** One rule's window for one user; the same three parts as the Redis adapter's keys. */
@@ -17,13 +17,15 @@ export class MemoryBehaviorCounter implements BehaviorCounter {
     this.#windows = new ExpiringMap(now);
   }
 
-  async record(input: {
-    ruleKey: string;
-    userId: string;
-    occurrence: BehaviorOccurrence;
-    windowMs: number;
-    threshold: number;
-  }): Promise<{ fired: boolean; count: number; occurrences: readonly BehaviorOccurrence[] }> {
+  async record(input: BehaviorCount): Promise<BehaviorTally> {
+    return this.#count(input);
+  }
+
+  async recordMany(inputs: readonly BehaviorCount[]): Promise<readonly BehaviorTally[]> {
+    return inputs.map((input) => this.#count(input));
+  }
+
+  #count(input: BehaviorCount): BehaviorTally {
     const key = `${input.ruleKey}:${input.userId}`;
     const { occurrence } = input;
     const window = this.#windows.get(key) ?? { seen: new Map(), pending: [], fired: new Map() };

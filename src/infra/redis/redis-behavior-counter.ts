@@ -1,5 +1,5 @@
-import type { BehaviorCounter, BehaviorOccurrence } from '../../domain/ports/behavior-counter.js';
-import { defineLuaScript, type LuaCaller } from './lua-script.js';
+import type { BehaviorCount, BehaviorCounter, BehaviorOccurrence, BehaviorTally } from '../../domain/ports/behavior-counter.js';
+import { type LuaCall, LuaScript } from './lua-script.js';
 import type { RedisClient } from './redis-connection.js';
 import { withRedisErrors } from './redis-errors.js';
 import { RedisKeys, toRedisTtlMs } from './redis-keys.js';
@@ -9,34 +9,46 @@ import { RedisKeys, toRedisTtlMs } from './redis-keys.js';
  * concurrent API processes fire a rule exactly once per `threshold` distinct behaviors.
  */
 export class RedisBehaviorCounter implements BehaviorCounter {
+  readonly #redis: RedisClient;
   readonly #keys: RedisKeys;
-  readonly #record: LuaCaller;
+  readonly #script = new LuaScript('record-behavior-3.lua');
 
   constructor(redis: RedisClient, options: { readonly prefix: string }) {
+    this.#redis = redis;
     this.#keys = new RedisKeys(options.prefix);
-    this.#record = defineLuaScript(redis, 'record-behavior-3.lua');
   }
 
-  record(input: {
-    ruleKey: string;
-    userId: string;
-    occurrence: BehaviorOccurrence;
-    windowMs: number;
-    threshold: number;
-  }): Promise<{ fired: boolean; count: number; occurrences: readonly BehaviorOccurrence[] }> {
+  record(input: BehaviorCount): Promise<BehaviorTally> {
+    const { keys, args } = this.#call(input);
+    return withRedisErrors(async () => toTally(await this.#script.run(this.#redis, keys, args)));
+  }
+
+  /** One pipeline for the whole batch (a bulk intake request), in input order. */
+  recordMany(inputs: readonly BehaviorCount[]): Promise<readonly BehaviorTally[]> {
+    return withRedisErrors(async () => {
+      const replies = await this.#script.runMany(
+        this.#redis,
+        inputs.map((input) => this.#call(input)),
+      );
+      return replies.map(toTally);
+    });
+  }
+
+  #call(input: BehaviorCount): LuaCall {
     const keys = this.#keys.behaviorWindow(input.ruleKey, input.userId);
     const { eventId, atMs, itemId } = input.occurrence;
     const occurrence: BehaviorOccurrence = itemId === undefined ? { eventId, atMs } : { eventId, atMs, itemId };
-    return withRedisErrors(async () => {
-      const reply = await this.#record(
-        [keys.seen, keys.pending, keys.fired],
-        [eventId, atMs, JSON.stringify(occurrence), toRedisTtlMs(input.windowMs), input.threshold],
-      );
-      if (!Array.isArray(reply) || typeof reply[1] !== 'string') throw new Error('record-behavior returned an unexpected reply');
-      const occurrences = parseOccurrences(reply[1]);
-      return { fired: reply[0] === 1, count: occurrences.length, occurrences };
-    });
+    return {
+      keys: [keys.seen, keys.pending, keys.fired],
+      args: [eventId, atMs, JSON.stringify(occurrence), toRedisTtlMs(input.windowMs), input.threshold],
+    };
   }
+}
+
+function toTally(reply: unknown): BehaviorTally {
+  if (!Array.isArray(reply) || typeof reply[1] !== 'string') throw new Error('record-behavior returned an unexpected reply');
+  const occurrences = parseOccurrences(reply[1]);
+  return { fired: reply[0] === 1, count: occurrences.length, occurrences };
 }
 
 function parseOccurrences(json: string): BehaviorOccurrence[] {
