@@ -102,6 +102,37 @@ export function describeBehaviorCounterConformance(name: string, make: MakeSubje
       expect(await view({ eventId: 'e3', atMs: t0 + 2 })).toMatchObject({ fired: true, count: 3 });
     });
 
+    it('recordMany answers many counts in order, each as consecutive records would, and a retried batch counts nothing twice', async () => {
+      // 5 users × 50 views, interleaved: more counts than one Redis call carries, windows mixed in each.
+      const counts = Array.from({ length: 250 }, (_, i) => ({
+        ruleKey: 'browse_3_items',
+        userId: `u${i % 5}`,
+        occurrence: { eventId: `e${i}`, atMs: t0 + i, itemId: `sku-${i}` },
+        windowMs: DAY_MS,
+        threshold: 3,
+      }));
+      const tallies = await counter.recordMany(counts);
+      expect(tallies).toHaveLength(counts.length);
+      tallies.forEach((tally, i) => {
+        const nth = Math.floor(i / 5); // this view's place among its user's views
+        expect(tally.fired, `count ${i}`).toBe(nth % 3 === 2);
+        expect(tally.count, `count ${i}`).toBe((nth % 3) + 1);
+        // The batch (or the pending views) of this user only, oldest first, ending with this view.
+        expect(tally.occurrences.map((o) => o.eventId)).toEqual(
+          Array.from({ length: (nth % 3) + 1 }, (_, k) => `e${i - 5 * ((nth % 3) - k)}`),
+        );
+      });
+
+      const retried = await counter.recordMany(counts);
+      retried.forEach((tally, i) => {
+        if (tallies[i]?.fired) expect(tally, `count ${i}`).toEqual(tallies[i]);
+        else expect(tally.fired, `count ${i}`).toBe(false);
+      });
+      // Nothing was counted again: each user's window still holds its last 50 % 3 = 2 views.
+      expect(await view({ eventId: 'fresh', atMs: t0 + 1_000 }, { userId: 'u0' })).toMatchObject({ fired: true, count: 3 });
+      expect(await counter.recordMany([])).toEqual([]);
+    });
+
     it('fires exactly once per threshold distinct behaviors under concurrency, duplicates included', async () => {
       const unique = Array.from({ length: 70 }, (_, i) => ({ eventId: `e${i}`, atMs: t0 + i, itemId: `sku-${i % 7}` }));
       const deliveries = shuffled([...unique, ...unique.slice(0, 30)]);
