@@ -112,6 +112,10 @@ export class RedisStreamsBroker implements BrokerAdapter {
         lazyConnect: false,
         enableOfflineQueue: false,
         autoResendUnfulfilledCommands: false,
+        // The XADDs of one turn (a bulk intake request's fired rules, concurrent requests) leave in one
+        // write instead of a socket write each; each still gets its own reply, so each publish is
+        // confirmed or failed on its own.
+        enableAutoPipelining: true,
       });
       this.#publisher.on('error', this.#options.onError);
     }
