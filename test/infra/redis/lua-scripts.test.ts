@@ -20,9 +20,18 @@ describe('Lua scripts', () => {
   });
 
   it.each(scripts)('%s is named after its key count and documents every KEYS and ARGV it uses', (name) => {
-    const keyCount = Number(/-(\d+)\.lua$/.exec(name)?.[1]);
+    // `-3.lua` takes 3 keys; `-3n.lua` takes any number of groups of 3 (one per item it handles).
+    const [, count, perItem] = /-(\d+)(n?)\.lua$/.exec(name) ?? [];
+    const keyCount = Number(count);
+    expect(keyCount).toBeGreaterThan(0);
     const { header, body } = split(readFileSync(new URL(name, LUA_DIR), 'utf8'));
     expect(header.startsWith('--[[')).toBe(true);
+    if (perItem) {
+      // Its keys and arguments are named per group in the header, with the group's index ranges.
+      expect(header).toContain(`KEYS[${keyCount}i+1..${keyCount}i+${keyCount}]`);
+      expect(body).not.toMatch(/KEYS\[\d+\]/);
+      return;
+    }
 
     const usedKeys = indexes(body, 'KEYS');
     const documentedKeys = indexes(header, 'KEYS');
