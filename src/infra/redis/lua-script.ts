@@ -19,31 +19,32 @@ const SCRIPT_FILE = /^[a-z]+(?:-[a-z]+)*-(\d+)(n?)\.lua$/;
  */
 export class LuaScript {
   readonly fileName: string;
-  readonly #source: string;
+  readonly source: string;
   readonly #sha: string;
-  readonly #keyCount: number;
-  readonly #perItem: boolean;
+  /** KEYS per call, or per item of an `n` script. */
+  readonly keyCount: number;
+  /** An `n` script: any number of groups of `keyCount` keys in one call. */
+  readonly perItem: boolean;
 
   constructor(fileName: string) {
     const named = SCRIPT_FILE.exec(fileName);
     if (named?.[1] === undefined) throw new Error(`Lua script '${fileName}' is not named <what>-<key count>[n].lua`);
     this.fileName = fileName;
-    this.#keyCount = Number(named[1]);
-    this.#perItem = named[2] === 'n';
-    this.#source = readFileSync(new URL(`./lua/${fileName}`, import.meta.url), 'utf8');
-    this.#sha = createHash('sha1').update(this.#source).digest('hex');
+    this.keyCount = Number(named[1]);
+    this.perItem = named[2] === 'n';
+    this.source = readFileSync(new URL(`./lua/${fileName}`, import.meta.url), 'utf8');
+    this.#sha = scriptSha(this.source);
   }
 
-  async run(redis: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    // The file name states the key count, so callers cannot disagree with it.
-    const fits = this.#perItem ? keys.length > 0 && keys.length % this.#keyCount === 0 : keys.length === this.#keyCount;
-    if (!fits) throw new Error(`${this.fileName} takes ${this.#perItem ? 'groups of ' : ''}${this.#keyCount} keys, got ${keys.length}`);
-    try {
-      return await redis.evalsha(this.#sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return redis.eval(this.#source, keys.length, ...keys, ...args);
-    }
+  run(redis: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    this.checkKeys(keys);
+    return evalScript(redis, this.#sha, this.source, keys, args);
+  }
+
+  /** The file name states the key count, so callers cannot disagree with it. */
+  checkKeys(keys: readonly string[]): void {
+    const fits = this.perItem ? keys.length > 0 && keys.length % this.keyCount === 0 : keys.length === this.keyCount;
+    if (!fits) throw new Error(`${this.fileName} takes ${this.perItem ? 'groups of ' : ''}${this.keyCount} keys, got ${keys.length}`);
   }
 
   bind(redis: RedisClient): LuaCaller {
@@ -51,7 +52,22 @@ export class LuaScript {
   }
 }
 
-/** The script `fileName` of `./lua/`, bound to a connection. */
-export function defineLuaScript(redis: RedisClient, fileName: string): LuaCaller {
-  return new LuaScript(fileName).bind(redis);
+export function scriptSha(source: string): string {
+  return createHash('sha1').update(source).digest('hex');
+}
+
+/** EVALSHA, and the full source once when the server answers that it has not cached the script. */
+export async function evalScript(
+  redis: RedisClient,
+  sha: string,
+  source: string,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): Promise<unknown> {
+  try {
+    return await redis.evalsha(sha, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    return redis.eval(source, keys.length, ...keys, ...args);
+  }
 }

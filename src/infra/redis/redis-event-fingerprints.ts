@@ -1,5 +1,6 @@
 import type { EventFingerprints } from '../../domain/ports/event-fingerprints.js';
-import { defineLuaScript, type LuaCaller } from './lua-script.js';
+import { defineLuaScript } from './batched-lua-script.js';
+import type { LuaCaller } from './lua-script.js';
 import type { RedisClient } from './redis-connection.js';
 import { withRedisErrors } from './redis-errors.js';
 import { RedisKeys, toRedisTtlMs } from './redis-keys.js';

@@ -1,6 +1,7 @@
 import type { InstanceKey, PreparedData } from '../../domain/instance-context.js';
 import type { InstanceStore } from '../../domain/ports/instance-store.js';
-import { defineLuaScript, type LuaCaller } from './lua-script.js';
+import { defineLuaScript } from './batched-lua-script.js';
+import type { LuaCaller } from './lua-script.js';
 import type { RedisClient } from './redis-connection.js';
 import { fencedWriteFailure, withRedisErrors } from './redis-errors.js';
 import { RedisKeys, toRedisTtlMs } from './redis-keys.js';

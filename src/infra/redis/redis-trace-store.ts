@@ -1,7 +1,8 @@
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { TraceStore } from '../../domain/ports/trace-store.js';
 import type { ChainTrace } from '../../domain/trace.js';
-import type { RedisClient } from './redis-connection.js';
+import { LuaScript } from './lua-script.js';
+import { isCluster, type RedisClient } from './redis-connection.js';
 import { withRedisErrors } from './redis-errors.js';
 import { RedisKeys, toRedisTtlMs } from './redis-keys.js';
 
@@ -10,6 +11,8 @@ export const DEFAULT_TRACE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 export const DEFAULT_MAX_TRACES_PER_EVENT = 100;
 export const DEFAULT_MAX_TRACES_PER_INSTANCE = 50;
 export const DEFAULT_MAX_RECENT_TRACES = 10_000;
+
+const appendTraces = new LuaScript('append-traces-2n.lua');
 
 export interface RedisTraceStoreOptions {
   readonly prefix: string;
@@ -27,9 +30,11 @@ export interface RedisTraceStoreOptions {
  *
  * Appends made during one turn of the event loop (the chains of one consumed batch) are written
  * together in one pipelined round trip, the recent list taking all their references in one LPUSH.
- * A list is trimmed only when its push reports it grew past its bound. The lists sit in different
- * hash slots, so no script or transaction spans them; a partial append only loses a reference (and
- * a reference whose trace has expired or been trimmed is skipped when read), never a body.
+ * A list is trimmed only when its push reports it grew past its bound. On a single Redis the event
+ * and instance lists of the whole batch are written by one script (`append-traces-2n.lua`); on a
+ * cluster they sit in many hash slots, so each list gets commands of its own, and a partial append
+ * only loses a reference (a reference whose trace has expired or been trimmed is skipped when
+ * read), never a body.
  */
 export class RedisTraceStore implements TraceStore {
   readonly #redis: RedisClient;
@@ -67,6 +72,14 @@ export class RedisTraceStore implements TraceStore {
     return withRedisErrors(async () => {
       const refs = traces.map(traceRef);
       const recentKey = this.#keys.recentTraces();
+      if (!isCluster(this.#redis)) {
+        await Promise.all([
+          this.#appendByScript(traces, refs),
+          this.#redis.lpush(recentKey, ...refs),
+          this.#redis.ltrim(recentKey, 0, this.#recent - 1),
+        ]);
+        return;
+      }
       const [lengths] = await Promise.all([
         Promise.all(
           traces.map(async (trace) => {
@@ -98,6 +111,16 @@ export class RedisTraceStore implements TraceStore {
       });
       await Promise.all(trims);
     });
+  }
+
+  #appendByScript(traces: readonly ChainTrace[], refs: readonly string[]): Promise<unknown> {
+    const keys: string[] = [];
+    const args: (string | number)[] = [this.#ttlMs, this.#perEvent, this.#perInstance];
+    traces.forEach((trace, i) => {
+      keys.push(this.#keys.trace(trace.eventId), this.#keys.instanceTraces({ activityId: trace.activityId, userId: trace.userId }));
+      args.push(JSON.stringify(trace), refs[i] as string);
+    });
+    return appendTraces.run(this.#redis, keys, args);
   }
 
   byEvent(eventId: string): Promise<readonly ChainTrace[]> {
