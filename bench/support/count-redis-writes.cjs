@@ -10,7 +10,7 @@ const write = net.Socket.prototype.write;
 net.Socket.prototype.write = function countedWrite(chunk, ...rest) {
   if (this.remotePort === port) {
     counts.writes += 1;
-    counts.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    counts.bytes += chunk.length; // characters for a string: bytes when ASCII; Buffer.byteLength would flatten and scan it again
   }
   return write.call(this, chunk, ...rest);
 };
